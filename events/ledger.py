@@ -1,0 +1,104 @@
+"""The ledger application: one eventsourcing Application, one global order, one way to commit.
+
+A command runs in one database transaction: load the aggregate, decide, save its new
+events, apply the read-model projectors to them, commit. All of it commits or none of it
+does. If another command saved the same aggregate first, the unique (aggregate, version)
+index rejects our events; we roll back, reload and decide again, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+import sqlalchemy.exc
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+from sqlalchemy.orm import Session
+
+from events.clock import Clock, system_clock
+from events.database import engine_for, write_intent
+from events.projectors import Projectors
+from events.store import ledger_env
+
+T = TypeVar("T")
+
+
+class ConflictError(Exception):
+    """Other changes to the same record kept winning the race; nothing of ours was recorded."""
+
+
+class _StaleAggregateError(Exception):
+    """Our events were decided on an aggregate that another command has since changed."""
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class LedgerApplication(Application[UUID]):
+    """Base of the one application that holds every aggregate of the marketplace.
+
+    Its notification id is the ledger position. ``save`` applies the projectors in the same
+    transaction; ``command`` wraps a decision in a transaction with bounded retries.
+    """
+
+    max_attempts: ClassVar[int] = 5
+
+    def __init__(self, database_url: str, projectors: Projectors,
+                 clock: Clock = system_clock) -> None:
+        super().__init__(env=ledger_env(database_url))
+        self.engine = engine_for(database_url)
+        self.projectors = projectors
+        self.clock = clock
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """The write transaction: one Session shared by the event store and the projectors.
+
+        Nested calls join the outer transaction (eventsourcing-sqlalchemy keeps it in a
+        context variable), so ``save`` inside ``command`` commits once, at the end.
+        """
+        recorder: Any = self.recorder
+        with write_intent(), recorder.transaction(commit=True) as session:
+            yield session
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        with self.transaction() as session:
+            try:
+                recordings = super().save(*objs, **kwargs)
+            except sqlalchemy.exc.IntegrityError as error:
+                raise _StaleAggregateError from error
+            for recording in recordings:
+                self.projectors.apply(session, recording.domain_event, recording.notification.id)
+        return recordings
+
+    def command(self, decide: Callable[[], T]) -> T:
+        """Runs ``decide`` (load, decide, save) in one transaction, retrying on a stale load."""
+        for _attempt in range(self.max_attempts):
+            try:
+                with self.transaction():
+                    return decide()
+            except _StaleAggregateError:
+                continue
+        raise ConflictError(
+            f"this record was changed by others {self.max_attempts} times while we tried to "
+            "change it; nothing was recorded, please try again")
+
+    def position(self) -> int:
+        """The ledger position of the last recorded event (0 for an empty ledger)."""
+        return self.recorder.max_notification_id() or 0

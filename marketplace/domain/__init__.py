@@ -1,0 +1,11 @@
+"""The procurement domain: aggregates, value objects and the business rules they enforce.
+
+Pure: it imports the standard library and ``eventsourcing.domain`` only (a test checks).
+"""
+
+from marketplace.domain.errors import NotFoundError, RuleViolationError
+from marketplace.domain.organisation import Organisation, Profile, Role
+from marketplace.domain.prefectures import PREFECTURES, Prefecture
+
+__all__ = ["PREFECTURES", "NotFoundError", "Organisation", "Prefecture", "Profile", "Role",
+           "RuleViolationError"]

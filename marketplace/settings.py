@@ -1,0 +1,120 @@
+"""The one settings object, read from the environment and checked before anything starts."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from events import DatabaseURLError, normalise_url
+
+SECRET_KEY_FILE = "secret_key"
+DEFAULT_DATABASE_FILE = "kyodo.sqlite3"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and says what to do."""
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the marketplace reads from its environment (see README, Configuration)."""
+
+    environment: Environment
+    var_dir: Path
+    database_url: str
+    secret_key: str
+    stripe_secret_key: str | None = None
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = None
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        environment = _environment(env.get("MARKETPLACE_ENV", "development"))
+        var_dir = Path(env.get("MARKETPLACE_VAR_DIR", "var")).resolve()
+        production = environment is Environment.PRODUCTION
+        url = _get(env, "MARKETPLACE_DATABASE_URL")
+        if url is None:
+            if production:
+                raise SettingsError("MARKETPLACE_DATABASE_URL is required when "
+                                    "MARKETPLACE_ENV=production")
+            _ensure_writable(var_dir)
+            url = f"sqlite:///{var_dir / DEFAULT_DATABASE_FILE}"
+        try:
+            url = normalise_url(url)
+        except DatabaseURLError as error:
+            raise SettingsError(f"MARKETPLACE_DATABASE_URL: {error}") from None
+        stripe = {name: _get(env, name) for name in
+                  ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")}
+        if stripe["STRIPE_SECRET_KEY"] and not stripe["STRIPE_WEBHOOK_SECRET"]:
+            raise SettingsError("STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET; "
+                                "set both, or neither to take payments by invoice")
+        return cls(environment=environment, var_dir=var_dir, database_url=url,
+                   secret_key=_secret_key(env, var_dir, production),
+                   stripe_secret_key=stripe["STRIPE_SECRET_KEY"],
+                   stripe_publishable_key=stripe["STRIPE_PUBLISHABLE_KEY"],
+                   stripe_webhook_secret=stripe["STRIPE_WEBHOOK_SECRET"])
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _environment(value: str) -> Environment:
+    try:
+        return Environment(value.strip().lower())
+    except ValueError:
+        raise SettingsError(f"MARKETPLACE_ENV={value!r}: use development or production") from None
+
+
+def _secret_key(env: Mapping[str, str], var_dir: Path, production: bool) -> str:
+    key = _get(env, "MARKETPLACE_SECRET_KEY")
+    if key is not None:
+        if len(key) < MIN_SECRET_LENGTH:
+            raise SettingsError(f"MARKETPLACE_SECRET_KEY has {len(key)} characters; use at "
+                                f"least {MIN_SECRET_LENGTH} random ones "
+                                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        return key
+    if production:
+        raise SettingsError("MARKETPLACE_SECRET_KEY is required when MARKETPLACE_ENV=production")
+    _ensure_writable(var_dir)
+    path = var_dir / SECRET_KEY_FILE
+    try:
+        if not path.exists():
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(48))
+        key = path.read_text().strip()
+    except OSError as error:
+        raise SettingsError(f"cannot keep the secret key in {path}: {error.strerror}; set "
+                            "MARKETPLACE_SECRET_KEY or MARKETPLACE_VAR_DIR") from None
+    if len(key) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"{path} holds a secret key shorter than {MIN_SECRET_LENGTH} "
+                            "characters; delete the file to have a new one generated")
+    return key
+
+
+def _ensure_writable(var_dir: Path) -> None:
+    try:
+        var_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SettingsError(f"cannot create {var_dir}: {error.strerror}; set "
+                            "MARKETPLACE_VAR_DIR to a writable directory") from None
+    if not os.access(var_dir, os.W_OK | os.X_OK):
+        raise SettingsError(f"{var_dir} is not writable; set MARKETPLACE_VAR_DIR to a "
+                            "writable directory")
