@@ -7,6 +7,7 @@ from events.database import (
     check_connection,
     dispose_engine,
     engine_for,
+    first_line,
     normalise_url,
     safe_url,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "engine_for",
     "event_store_metadata",
     "event_store_tables",
+    "first_line",
     "normalise_url",
     "rebuild_read_models",
     "safe_url",

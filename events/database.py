@@ -19,8 +19,12 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
-SUPPORTED_DRIVERS = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite", "postgresql": "postgresql+psycopg",
-                     "postgresql+psycopg": "postgresql+psycopg"}
+SUPPORTED_DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
 
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 _engines: dict[str, Engine] = {}

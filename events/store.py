@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
-from eventsourcing_sqlalchemy.models import Base as EventStoreBase
-from eventsourcing_sqlalchemy.models import (
+from eventsourcing_sqlalchemy.models import Base as EventStoreBase  # type: ignore[attr-defined]
+from eventsourcing_sqlalchemy.models import (  # type: ignore[attr-defined]
     NotificationTrackingRecord,
     SnapshotRecord,
     StoredEventRecord,

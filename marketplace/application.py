@@ -14,7 +14,7 @@ from events import Clock, LedgerApplication, system_clock
 from marketplace.domain import NotFoundError, Organisation, Profile
 from marketplace.readmodels import OrganisationQueries, build_projectors, hash_api_token
 
-API_TOKEN_PREFIX = "kyodo_"
+API_TOKEN_PREFIX = "kyodo_"  # noqa: S105 (a prefix that makes leaked tokens greppable)
 PROFILE_FIELDS = frozenset({"name_ja", "name_en", "roles", "prefecture", "capabilities"})
 
 
@@ -69,7 +69,7 @@ class Marketplace(LedgerApplication):
 
     def _organisation(self, organisation_id: UUID) -> Organisation:
         try:
-            organisation = self.repository.get(organisation_id)
+            organisation: object = self.repository.get(organisation_id)
         except AggregateNotFoundError:
             raise OrganisationNotFoundError(f"no organisation has id {organisation_id}") from None
         if not isinstance(organisation, Organisation):

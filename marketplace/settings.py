@@ -11,7 +11,7 @@ from pathlib import Path
 
 from events import DatabaseURLError, normalise_url
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 DEFAULT_DATABASE_FILE = "kyodo.sqlite3"
 MIN_SECRET_LENGTH = 32
 

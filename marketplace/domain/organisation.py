@@ -76,8 +76,9 @@ class Profile:
 
     def changed(self, **changes: Any) -> Profile:
         """This profile with some fields replaced, validated as a whole."""
-        current = {"name_ja": self.name_ja, "name_en": self.name_en, "roles": self.roles,
-                   "prefecture": self.prefecture.code, "capabilities": self.capabilities}
+        current: dict[str, Any] = {
+            "name_ja": self.name_ja, "name_en": self.name_en, "roles": self.roles,
+            "prefecture": self.prefecture.code, "capabilities": self.capabilities}
         current.update(changes)
         return Profile.create(**current)
 

@@ -24,7 +24,8 @@ def register(projectors: Projectors) -> None:
     projectors.on(Organisation.ApiTokenIssued)(_api_token_issued)
 
 
-def _profile_columns(event: Organisation.Registered | Organisation.ProfileUpdated) -> dict[str, Any]:
+def _profile_columns(
+        event: Organisation.Registered | Organisation.ProfileUpdated) -> dict[str, Any]:
     return {"name_ja": event.name_ja, "name_en": event.name_en,
             "is_buyer": Role.BUYER in event.roles, "is_supplier": Role.SUPPLIER in event.roles,
             "prefecture": event.prefecture}

@@ -1,0 +1,107 @@
+"""The JSON API, version 1: organisations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, get, patch, post
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from marketplace.application import Marketplace, OrganisationNotFoundError
+from marketplace.domain import Prefecture, Role
+from marketplace.readmodels import OrganisationView
+
+
+class OrganisationRegistration(msgspec.Struct, forbid_unknown_fields=True):
+    """A company's sign-up: a name in Japanese and/or English, its roles, where it is."""
+
+    roles: list[str]
+    prefecture: str
+    name_ja: str | None = None
+    name_en: str | None = None
+    capabilities: list[str] = msgspec.field(default_factory=list)
+
+
+class OrganisationProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields to replace; absent fields stay as they are, null clears a name."""
+
+    name_ja: str | msgspec.UnsetType | None = msgspec.UNSET
+    name_en: str | msgspec.UnsetType | None = msgspec.UNSET
+    roles: list[str] | msgspec.UnsetType = msgspec.UNSET
+    prefecture: str | msgspec.UnsetType = msgspec.UNSET
+    capabilities: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+
+class RegisteredOrganisation(msgspec.Struct):
+    organisation: OrganisationView
+    api_token: str
+    """Shown once; keep it secret. Send it as `Authorization: Bearer <token>`."""
+
+
+def acting_organisation(request: Request[Any, Any, Any], marketplace: Marketplace) -> UUID:
+    """The organisation whose API token authorises this request."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthorizedException(
+            "send your organisation's API token as 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"})
+    organisation_id = marketplace.organisations.organisation_for_token(token.strip())
+    if organisation_id is None:
+        raise NotAuthorizedException("this API token is unknown or revoked",
+                                     headers={"WWW-Authenticate": "Bearer"})
+    return organisation_id
+
+
+class OrganisationController(Controller):
+    path = "/api/v1/organisations"
+    tags = ("organisations",)
+
+    @get(sync_to_thread=True)
+    def list_organisations(
+        self, marketplace: Marketplace,
+        role: Annotated[Role | None, Parameter(query="role")] = None,
+        prefecture: Annotated[str | None, Parameter(query="prefecture")] = None,
+        capability: Annotated[str | None, Parameter(query="capability")] = None,
+        limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
+        offset: Annotated[int, Parameter(query="offset", ge=0)] = 0,
+    ) -> list[OrganisationView]:
+        """Organisations of the cluster, by name; filter by role, prefecture, capability tag."""
+        return marketplace.organisations.search(
+            role=role, prefecture=Prefecture.parse(prefecture) if prefecture else None,
+            capability=" ".join(capability.lower().split()) if capability else None,
+            limit=limit, offset=offset)
+
+    @post(status_code=HTTP_201_CREATED, sync_to_thread=True)
+    def register_organisation(self, marketplace: Marketplace,
+                              data: OrganisationRegistration) -> RegisteredOrganisation:
+        """Register an organisation; the response carries its first API token, once."""
+        registration = marketplace.register_organisation(**msgspec.structs.asdict(data))
+        return RegisteredOrganisation(organisation=_get(marketplace, registration.organisation_id),
+                                      api_token=registration.api_token)
+
+    @get("/{organisation_id:uuid}", sync_to_thread=True)
+    def get_organisation(self, marketplace: Marketplace, organisation_id: UUID) -> OrganisationView:
+        return _get(marketplace, organisation_id)
+
+    @patch("/{organisation_id:uuid}", sync_to_thread=True)
+    def update_organisation_profile(self, request: Request[Any, Any, Any],
+                                    marketplace: Marketplace, organisation_id: UUID,
+                                    data: OrganisationProfileUpdate) -> OrganisationView:
+        """Update one's own profile (the API token must be this organisation's)."""
+        if acting_organisation(request, marketplace) != organisation_id:
+            raise PermissionDeniedException("an organisation may update only its own profile")
+        changes = {name: value for name, value in msgspec.structs.asdict(data).items()
+                   if value is not msgspec.UNSET}
+        marketplace.update_organisation_profile(organisation_id, **changes)
+        return _get(marketplace, organisation_id)
+
+
+def _get(marketplace: Marketplace, organisation_id: UUID) -> OrganisationView:
+    view = marketplace.organisations.get(organisation_id)
+    if view is None:
+        raise OrganisationNotFoundError(f"no organisation has id {organisation_id}")
+    return view
