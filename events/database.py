@@ -64,6 +64,10 @@ def safe_url(url: str | URL) -> str:
         return "<malformed URL>"
 
 
+def in_write_transaction() -> bool:
+    return _write_intent.get()
+
+
 @contextmanager
 def write_intent() -> Iterator[None]:
     """Marks the transactions begun inside as writers (``BEGIN IMMEDIATE`` on SQLite)."""

@@ -14,13 +14,14 @@ from datetime import date
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
+import sqlalchemy as sa
 import sqlalchemy.exc
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 from sqlalchemy.orm import Session
 
 from events.clock import Clock, system_clock
-from events.database import engine_for, write_intent
+from events.database import engine_for, in_write_transaction, write_intent
 from events.projectors import Projectors
 from events.store import ledger_env
 
@@ -72,9 +73,18 @@ class LedgerApplication(Application[UUID]):
 
         Nested calls join the outer transaction (eventsourcing-sqlalchemy keeps it in a
         context variable), so ``save`` inside ``command`` commits once, at the end.
+
+        Writers are serialised from their first statement, so an aggregate is always loaded
+        under the lock it is saved under: SQLite begins IMMEDIATE; on PostgreSQL we take at
+        once the EXCLUSIVE lock on the events table that the recorder would take to append
+        anyway (plain reads are not blocked by it).
         """
         recorder: Any = self.recorder
+        outermost = not in_write_transaction()
         with write_intent(), recorder.transaction(commit=True) as session:
+            if outermost and self.engine.dialect.name == "postgresql":
+                session.execute(sa.text(
+                    f"LOCK TABLE {recorder.events_table_name} IN EXCLUSIVE MODE"))
             yield session
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:

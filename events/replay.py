@@ -38,9 +38,6 @@ def rebuild_read_models(app: LedgerApplication, *, batch_size: int = 500,
     recorder: Any = app.recorder
     replayed = 0
     with app.transaction() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            # The same lock the recorder takes to append: no command commits meanwhile.
-            session.execute(sa.text(f"LOCK TABLE {recorder.events_table_name} IN EXCLUSIVE MODE"))
         for table in reversed(app.projectors.tables):
             session.execute(sa.delete(table))
         last = recorder.max_notification_id() or 0

@@ -7,8 +7,9 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from marketplace.application import Marketplace, OrganisationNotFoundError
@@ -62,12 +63,12 @@ class OrganisationController(Controller):
 
     @get(sync_to_thread=True)
     def list_organisations(
-        self, marketplace: Marketplace,
-        role: Annotated[Role | None, Parameter(query="role")] = None,
-        prefecture: Annotated[str | None, Parameter(query="prefecture")] = None,
-        capability: Annotated[str | None, Parameter(query="capability")] = None,
-        limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
-        offset: Annotated[int, Parameter(query="offset", ge=0)] = 0,
+        self, marketplace: NamedDependency[Marketplace],
+        role: FromQuery[Role | None] = None,
+        prefecture: FromQuery[str | None] = None,
+        capability: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[OrganisationView]:
         """Organisations of the cluster, by name; filter by role, prefecture, capability tag."""
         return marketplace.organisations.search(
@@ -76,21 +77,23 @@ class OrganisationController(Controller):
             limit=limit, offset=offset)
 
     @post(status_code=HTTP_201_CREATED, sync_to_thread=True)
-    def register_organisation(self, marketplace: Marketplace,
-                              data: OrganisationRegistration) -> RegisteredOrganisation:
+    def register_organisation(self, marketplace: NamedDependency[Marketplace],
+                              data: JSONBody[OrganisationRegistration]) -> RegisteredOrganisation:
         """Register an organisation; the response carries its first API token, once."""
         registration = marketplace.register_organisation(**msgspec.structs.asdict(data))
         return RegisteredOrganisation(organisation=_get(marketplace, registration.organisation_id),
                                       api_token=registration.api_token)
 
     @get("/{organisation_id:uuid}", sync_to_thread=True)
-    def get_organisation(self, marketplace: Marketplace, organisation_id: UUID) -> OrganisationView:
+    def get_organisation(self, marketplace: NamedDependency[Marketplace],
+                         organisation_id: FromPath[UUID]) -> OrganisationView:
         return _get(marketplace, organisation_id)
 
     @patch("/{organisation_id:uuid}", sync_to_thread=True)
-    def update_organisation_profile(self, request: Request[Any, Any, Any],
-                                    marketplace: Marketplace, organisation_id: UUID,
-                                    data: OrganisationProfileUpdate) -> OrganisationView:
+    def update_organisation_profile(
+            self, request: Request[Any, Any, Any], marketplace: NamedDependency[Marketplace],
+            organisation_id: FromPath[UUID], data: JSONBody[OrganisationProfileUpdate],
+    ) -> OrganisationView:
         """Update one's own profile (the API token must be this organisation's)."""
         if acting_organisation(request, marketplace) != organisation_id:
             raise PermissionDeniedException("an organisation may update only its own profile")
@@ -100,7 +103,8 @@ class OrganisationController(Controller):
         return _get(marketplace, organisation_id)
 
 
-def _get(marketplace: Marketplace, organisation_id: UUID) -> OrganisationView:
+def _get(marketplace: NamedDependency[Marketplace],
+                         organisation_id: FromPath[UUID]) -> OrganisationView:
     view = marketplace.organisations.get(organisation_id)
     if view is None:
         raise OrganisationNotFoundError(f"no organisation has id {organisation_id}")

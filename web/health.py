@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy.exc
 from litestar import MediaType, Response, get
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from events import DatabaseUnavailableError, check_connection, first_line
@@ -14,7 +15,7 @@ from marketplace.application import Marketplace
 
 
 @get("/health", sync_to_thread=True, media_type=MediaType.JSON)
-def health(marketplace: Marketplace) -> Response[dict[str, Any]]:
+def health(marketplace: NamedDependency[Marketplace]) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"database": marketplace.engine.dialect.name}
     try:
         check_connection(marketplace.engine)

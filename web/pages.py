@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
 from litestar.response import Template
 
@@ -14,8 +13,8 @@ from marketplace.domain import Role
 
 
 @get("/", sync_to_thread=True)
-def home(request: HTMXRequest, marketplace: Marketplace,
-         role: Annotated[Role | None, Parameter(query="role")] = None) -> Template:
+def home(request: HTMXRequest, marketplace: NamedDependency[Marketplace],
+         role: FromQuery[Role | None] = None) -> Template:
     """The cluster's organisations; the role filter swaps the table in place with htmx."""
     context = {"organisations": marketplace.organisations.search(role=role, limit=500),
                "role": role, "roles": list(Role)}

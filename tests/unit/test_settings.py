@@ -1,0 +1,68 @@
+from pathlib import Path
+
+import pytest
+
+from marketplace.settings import Environment, Settings, SettingsError
+
+GOOD_SECRET = "s" * 40
+
+
+def test_the_embedded_default_is_a_sqlite_file_and_a_generated_secret_under_var(
+        tmp_path: Path) -> None:
+    settings = Settings.from_env({"MARKETPLACE_VAR_DIR": str(tmp_path / "var")})
+
+    assert settings.environment is Environment.DEVELOPMENT
+    assert settings.database_url == f"sqlite:///{tmp_path / 'var' / 'kyodo.sqlite3'}"
+    assert len(settings.secret_key) >= 32
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_generated_secret_is_kept_across_restarts(tmp_path: Path) -> None:
+    env = {"MARKETPLACE_VAR_DIR": str(tmp_path)}
+
+    assert Settings.from_env(env).secret_key == Settings.from_env(env).secret_key
+
+
+def test_a_plain_postgresql_url_is_given_the_psycopg_driver(tmp_path: Path) -> None:
+    settings = Settings.from_env({"MARKETPLACE_VAR_DIR": str(tmp_path),
+                                  "MARKETPLACE_DATABASE_URL": "postgresql://u@db:5432/kyodo"})
+
+    assert settings.database_url == "postgresql+psycopg://u@db:5432/kyodo"
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"MARKETPLACE_DATABASE_URL": "not a url"}, "is not a database URL"),
+    ({"MARKETPLACE_DATABASE_URL": "mysql://root@localhost/kyodo"}, "unsupported database"),
+    ({"MARKETPLACE_DATABASE_URL": "sqlite://"}, "in-memory SQLite"),
+    ({"MARKETPLACE_ENV": "staging"}, "use development or production"),
+    ({"MARKETPLACE_SECRET_KEY": "short"}, "at least 32"),
+    ({"MARKETPLACE_ENV": "production", "MARKETPLACE_SECRET_KEY": GOOD_SECRET},
+     "MARKETPLACE_DATABASE_URL is required"),
+    ({"MARKETPLACE_ENV": "production", "MARKETPLACE_DATABASE_URL": "postgresql://db/k"},
+     "MARKETPLACE_SECRET_KEY is required"),
+    ({"STRIPE_SECRET_KEY": "sk_test_x"}, "without STRIPE_WEBHOOK_SECRET"),
+])
+def test_a_missing_or_malformed_setting_is_named_in_one_line(
+        tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message) as raised:
+        Settings.from_env({"MARKETPLACE_VAR_DIR": str(tmp_path), **env})
+
+    assert "\n" not in str(raised.value)
+
+
+def test_an_unusable_var_directory_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+
+    with pytest.raises(SettingsError, match="MARKETPLACE_VAR_DIR"):
+        Settings.from_env({"MARKETPLACE_VAR_DIR": str(blocker / "var")})
+
+
+def test_production_takes_its_secret_and_database_from_the_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env({
+        "MARKETPLACE_ENV": "production", "MARKETPLACE_VAR_DIR": str(tmp_path / "unused"),
+        "MARKETPLACE_SECRET_KEY": GOOD_SECRET, "MARKETPLACE_DATABASE_URL": "postgresql://db/k"})
+
+    assert settings.is_production
+    assert settings.secret_key == GOOD_SECRET
+    assert not (tmp_path / "unused").exists()
