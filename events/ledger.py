@@ -16,7 +16,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 import sqlalchemy.exc
-from eventsourcing.application import Application
+from eventsourcing.application import Application, LRUCache
 from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 from sqlalchemy.orm import Session
 
@@ -55,10 +55,14 @@ class LedgerApplication(Application[UUID]):
     """
 
     max_attempts: ClassVar[int] = 5
+    #: Aggregates kept in memory between commands and fast-forwarded from the store on load
+    #: (one query for the events since), instead of replaying each one's whole history.
+    aggregate_cache_size: ClassVar[int] = 10_000
 
     def __init__(self, database_url: str, projectors: Projectors,
                  clock: Clock = system_clock) -> None:
-        super().__init__(env=ledger_env(database_url))
+        super().__init__(env={**ledger_env(database_url),
+                              "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size)})
         self.engine = engine_for(database_url)
         self.projectors = projectors
         self.clock = clock
@@ -81,11 +85,21 @@ class LedgerApplication(Application[UUID]):
         """
         recorder: Any = self.recorder
         outermost = not in_write_transaction()
-        with write_intent(), recorder.transaction(commit=True) as session:
-            if outermost and self.engine.dialect.name == "postgresql":
-                session.execute(sa.text(
-                    f"LOCK TABLE {recorder.events_table_name} IN EXCLUSIVE MODE"))
-            yield session
+        try:
+            with write_intent(), recorder.transaction(commit=True) as session:
+                if outermost and self.engine.dialect.name == "postgresql":
+                    session.execute(sa.text(
+                        f"LOCK TABLE {recorder.events_table_name} IN EXCLUSIVE MODE"))
+                yield session
+        except BaseException:
+            if outermost:
+                # The cache may hold a state read inside the rolled-back transaction.
+                self._forget_cached_aggregates()
+            raise
+
+    def _forget_cached_aggregates(self) -> None:
+        if self.repository.cache is not None:
+            self.repository.cache = LRUCache(maxsize=self.aggregate_cache_size)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         with self.transaction() as session:
@@ -94,7 +108,8 @@ class LedgerApplication(Application[UUID]):
             except sqlalchemy.exc.IntegrityError as error:
                 raise _StaleAggregateError from error
             for recording in recordings:
-                self.projectors.apply(session, recording.domain_event, recording.notification.id)
+                self.projectors.apply(session.connection(), recording.domain_event,
+                                     recording.notification.id)
         return recordings
 
     def command(self, decide: Callable[[], T]) -> T:

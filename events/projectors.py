@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
-#: A projector writes one event into the read models: (session, event, ledger position).
-Projector = Callable[[Session, Any, int], None]
+#: A projector writes one event into the read models: (connection, event, ledger position).
+Projector = Callable[[Connection, Any, int], None]
 P = TypeVar("P", bound=Projector)
 
 
@@ -51,10 +51,6 @@ class Projectors:
             self._resolved[event_type] = resolved
         return resolved
 
-    def apply(self, session: Session, event: Any, position: int) -> None:
+    def apply(self, connection: Connection, event: Any, position: int) -> None:
         for projector in self.for_event(type(event)):
-            projector(session, event, position)
-
-    def apply_all(self, session: Session, positioned_events: Iterable[tuple[Any, int]]) -> None:
-        for event, position in positioned_events:
-            self.apply(session, event, position)
+            projector(connection, event, position)

@@ -47,11 +47,10 @@ def rebuild_read_models(app: LedgerApplication, *, batch_size: int = 500,
                 start, batch_size, stop=last, inclusive_of_start=False)
             if not notifications:
                 break
+            connection = session.connection()
             for notification in notifications:
-                app.projectors.apply(session, app.mapper.to_domain_event(notification),
+                app.projectors.apply(connection, app.mapper.to_domain_event(notification),
                                      notification.id)
-            session.flush()
-            session.expunge_all()
             replayed += len(notifications)
             start = notifications[-1].id
             if progress is not None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
@@ -14,6 +17,7 @@ from eventsourcing_sqlalchemy.models import (  # type: ignore[attr-defined]
     SnapshotRecord,
     StoredEventRecord,
 )
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy.orm import sessionmaker
 
 from events.database import engine_for
@@ -22,8 +26,53 @@ from events.database import engine_for
 event_store_metadata: sa.MetaData = EventStoreBase.metadata
 
 
+class LedgerRecorder(SQLAlchemyApplicationRecorder):
+    """The library's recorder, reading with SQLAlchemy Core rather than ORM queries.
+
+    Loading an aggregate and replaying the ledger are the hot reads of every command; Core
+    does them at a fraction of the ORM's cost per row, with the same SQL.
+    """
+
+    def select_events(self, originator_id: UUID | str, gt: int | None = None,
+                      lte: int | None = None, desc: bool = False,
+                      limit: int | None = None) -> list[StoredEvent]:
+        table = self.events_record_cls.__table__
+        query = sa.select(table.c.originator_id, table.c.originator_version, table.c.topic,
+                          table.c.state).where(table.c.originator_id == originator_id)
+        if gt is not None:
+            query = query.where(table.c.originator_version > gt)
+        if lte is not None:
+            query = query.where(table.c.originator_version <= lte)
+        version = table.c.originator_version
+        query = query.order_by(version.desc() if desc else version).limit(limit)
+        with self.transaction(commit=False) as session:
+            rows = session.connection().execute(query).all()
+        return [StoredEvent(originator_id=row[0], originator_version=row[1], topic=row[2],
+                            state=bytes(row[3])) for row in rows]
+
+    def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
+                             topics: Sequence[str] = (), *,
+                             inclusive_of_start: bool = True) -> list[Notification]:
+        table = self.events_record_cls.__table__
+        query = sa.select(table.c.id, table.c.originator_id, table.c.originator_version,
+                          table.c.topic, table.c.state)
+        if start is not None:
+            query = query.where(table.c.id >= start if inclusive_of_start else table.c.id > start)
+        if stop is not None:
+            query = query.where(table.c.id <= stop)
+        if topics:
+            query = query.where(table.c.topic.in_(topics))
+        query = query.order_by(table.c.id).limit(limit)
+        with self.transaction(commit=False) as session:
+            rows = session.connection().execute(query).all()
+        return [Notification(id=row[0], originator_id=row[1], originator_version=row[2],
+                             topic=row[3], state=bytes(row[4])) for row in rows]
+
+
 class LedgerFactory(SQLAlchemyFactory):
     """eventsourcing-sqlalchemy's factory, bound to the process's shared engine for the URL."""
+
+    application_recorder_class = LedgerRecorder
 
     def __init__(self, env: Environment):
         # Skip SQLAlchemyFactory.__init__, which would create a second engine of its own.

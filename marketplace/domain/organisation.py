@@ -99,11 +99,8 @@ class Organisation(Aggregate):
         capabilities: list[str]
 
     class ProfileUpdated(Aggregate.Event):
-        name_ja: str | None
-        name_en: str | None
-        roles: list[str]
-        prefecture: str
-        capabilities: list[str]
+        changes: dict[str, Any]
+        """Only the fields that changed, in the form of ``Registered``'s fields."""
 
     class ApiTokenIssued(Aggregate.Event):
         token_id: UUID
@@ -115,21 +112,24 @@ class Organisation(Aggregate):
 
     def __init__(self, name_ja: str | None, name_en: str | None, roles: list[str],
                  prefecture: str, capabilities: list[str]) -> None:
-        self.profile = _profile_from_event(name_ja, name_en, roles, prefecture, capabilities)
+        self.profile = _profile_from_event_data(
+            {"name_ja": name_ja, "name_en": name_en, "roles": roles, "prefecture": prefecture,
+             "capabilities": capabilities})
         self.api_token_ids: list[UUID] = []
 
     def update_profile(self, *, at: datetime, **changes: Any) -> bool:
         """Replaces the given profile fields; returns False (and records nothing) if none change."""
-        profile = self.profile.changed(**changes)
-        if profile == self.profile:
+        before = self.profile.as_event_data()
+        after = self.profile.changed(**changes).as_event_data()
+        changed = {name: value for name, value in after.items() if before[name] != value}
+        if not changed:
             return False
-        self.trigger_event(self.ProfileUpdated, timestamp=at, **profile.as_event_data())
+        self.trigger_event(self.ProfileUpdated, timestamp=at, changes=changed)
         return True
 
     @event(ProfileUpdated)
-    def _profile_updated(self, name_ja: str | None, name_en: str | None, roles: list[str],
-                         prefecture: str, capabilities: list[str]) -> None:
-        self.profile = _profile_from_event(name_ja, name_en, roles, prefecture, capabilities)
+    def _profile_updated(self, changes: dict[str, Any]) -> None:
+        self.profile = _profile_from_event_data({**self.profile.as_event_data(), **changes})
 
     def issue_api_token(self, token_id: UUID, token_hash: str, *, at: datetime) -> None:
         """Records the hash of a new API token; the token itself is never stored."""
@@ -141,11 +141,12 @@ class Organisation(Aggregate):
         self.api_token_ids.append(token_id)
 
 
-def _profile_from_event(name_ja: str | None, name_en: str | None, roles: list[str],
-                        prefecture: str, capabilities: list[str]) -> Profile:
+def _profile_from_event_data(data: dict[str, Any]) -> Profile:
     # Events were validated when decided; replay trusts them and only rebuilds the values.
-    return Profile(name_ja=name_ja, name_en=name_en, roles=frozenset(Role(r) for r in roles),
-                   prefecture=Prefecture.parse(prefecture), capabilities=tuple(capabilities))
+    return Profile(name_ja=data["name_ja"], name_en=data["name_en"],
+                   roles=frozenset(Role(role) for role in data["roles"]),
+                   prefecture=Prefecture.parse(data["prefecture"]),
+                   capabilities=tuple(data["capabilities"]))
 
 
 def _name(value: str | None, language: str) -> str | None:

@@ -9,8 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection, Engine
 
 from events import Projectors
 from marketplace.domain import Organisation, Prefecture, Role
@@ -24,18 +23,21 @@ def register(projectors: Projectors) -> None:
     projectors.on(Organisation.ApiTokenIssued)(_api_token_issued)
 
 
-def _profile_columns(
-        event: Organisation.Registered | Organisation.ProfileUpdated) -> dict[str, Any]:
-    return {"name_ja": event.name_ja, "name_en": event.name_en,
-            "is_buyer": Role.BUYER in event.roles, "is_supplier": Role.SUPPLIER in event.roles,
-            "prefecture": event.prefecture}
+def _profile_columns(profile: dict[str, Any]) -> dict[str, Any]:
+    """The organisations columns for the profile fields given (all, or only those changed)."""
+    columns: dict[str, Any] = {name: profile[name] for name in ("name_ja", "name_en", "prefecture")
+               if name in profile}
+    if "roles" in profile:
+        columns.update(is_buyer=Role.BUYER in profile["roles"],
+                       is_supplier=Role.SUPPLIER in profile["roles"])
+    return columns
 
 
-def _write_capabilities(session: Session, organisation_id: UUID, tags: list[str]) -> None:
-    session.execute(sa.delete(organisation_capabilities)
+def _write_capabilities(connection: Connection, organisation_id: UUID, tags: list[str]) -> None:
+    connection.execute(sa.delete(organisation_capabilities)
                     .where(organisation_capabilities.c.organisation_id == organisation_id))
     if tags:
-        session.execute(sa.insert(organisation_capabilities),
+        connection.execute(sa.insert(organisation_capabilities),
                         [{"organisation_id": organisation_id, "tag": tag} for tag in tags])
 
 
@@ -44,24 +46,27 @@ def _touch(event: Any, position: int) -> dict[str, Any]:
             "updated_at": event.timestamp}
 
 
-def _registered(session: Session, event: Organisation.Registered, position: int) -> None:
-    session.execute(sa.insert(organisations).values(
-        id=event.originator_id, registered_at=event.timestamp, **_profile_columns(event),
-        **_touch(event, position)))
-    _write_capabilities(session, event.originator_id, event.capabilities)
+def _registered(connection: Connection, event: Organisation.Registered, position: int) -> None:
+    connection.execute(sa.insert(organisations).values(
+        id=event.originator_id, registered_at=event.timestamp,
+        **_profile_columns(event.__dict__), **_touch(event, position)))
+    _write_capabilities(connection, event.originator_id, event.capabilities)
 
 
-def _profile_updated(session: Session, event: Organisation.ProfileUpdated, position: int) -> None:
-    session.execute(sa.update(organisations).where(organisations.c.id == event.originator_id)
-                    .values(**_profile_columns(event), **_touch(event, position)))
-    _write_capabilities(session, event.originator_id, event.capabilities)
+def _profile_updated(connection: Connection, event: Organisation.ProfileUpdated,
+                     position: int) -> None:
+    connection.execute(sa.update(organisations).where(organisations.c.id == event.originator_id)
+                    .values(**_profile_columns(event.changes), **_touch(event, position)))
+    if "capabilities" in event.changes:
+        _write_capabilities(connection, event.originator_id, event.changes["capabilities"])
 
 
-def _api_token_issued(session: Session, event: Organisation.ApiTokenIssued, position: int) -> None:
-    session.execute(sa.insert(api_tokens).values(
+def _api_token_issued(connection: Connection, event: Organisation.ApiTokenIssued,
+                      position: int) -> None:
+    connection.execute(sa.insert(api_tokens).values(
         token_hash=event.token_hash, token_id=event.token_id,
         organisation_id=event.originator_id, issued_at=event.timestamp))
-    session.execute(sa.update(organisations).where(organisations.c.id == event.originator_id)
+    connection.execute(sa.update(organisations).where(organisations.c.id == event.originator_id)
                     .values(**_touch(event, position)))
 
 
