@@ -29,8 +29,8 @@ from marketplace.application import Marketplace  # noqa: E402
 from marketplace.domain import Organisation, Profile  # noqa: E402
 from tests.databases import PostgresUnavailableError, postgres_database, sqlite_database  # noqa: E402
 
-ROUNDS = 5
-OPERATIONS = 300
+ROUNDS = 7
+OPERATIONS = 400
 AGGREGATES = 50
 RESULTS = ROOT / "bench" / "results.json"
 

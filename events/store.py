@@ -18,9 +18,9 @@ from eventsourcing_sqlalchemy.models import (  # type: ignore[attr-defined]
     StoredEventRecord,
 )
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from events.database import engine_for
+from events.database import engine_for, in_write_transaction
 
 #: The metadata holding the event store's tables, for alembic.
 event_store_metadata: sa.MetaData = EventStoreBase.metadata
@@ -33,9 +33,26 @@ class LedgerRecorder(SQLAlchemyApplicationRecorder):
     does them at a fraction of the ORM's cost per row, with the same SQL.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        table = self.events_record_cls.__table__
+        # The hot read: an aggregate's events after a version (a cached aggregate's
+        # fast-forward, or a whole history from version 0), built once.
+        self._events_after = (
+            sa.select(table.c.originator_id, table.c.originator_version, table.c.topic,
+                      table.c.state)
+            .where(table.c.originator_id == sa.bindparam("originator_id"),
+                   table.c.originator_version > sa.bindparam("gt"))
+            .order_by(table.c.originator_version))
+
     def select_events(self, originator_id: UUID | str, gt: int | None = None,
                       lte: int | None = None, desc: bool = False,
                       limit: int | None = None) -> list[StoredEvent]:
+        if lte is None and not desc and limit is None:
+            with self.transaction(commit=False) as session:
+                rows = session.connection().execute(
+                    self._events_after, {"originator_id": originator_id, "gt": gt or 0}).all()
+            return _stored_events(rows)
         table = self.events_record_cls.__table__
         query = sa.select(table.c.originator_id, table.c.originator_version, table.c.topic,
                           table.c.state).where(table.c.originator_id == originator_id)
@@ -47,8 +64,7 @@ class LedgerRecorder(SQLAlchemyApplicationRecorder):
         query = query.order_by(version.desc() if desc else version).limit(limit)
         with self.transaction(commit=False) as session:
             rows = session.connection().execute(query).all()
-        return [StoredEvent(originator_id=row[0], originator_version=row[1], topic=row[2],
-                            state=bytes(row[3])) for row in rows]
+        return _stored_events(rows)
 
     def select_notifications(self, start: int | None, limit: int, stop: int | None = None,
                              topics: Sequence[str] = (), *,
@@ -67,6 +83,17 @@ class LedgerRecorder(SQLAlchemyApplicationRecorder):
             rows = session.connection().execute(query).all()
         return [Notification(id=row[0], originator_id=row[1], originator_version=row[2],
                              topic=row[3], state=bytes(row[4])) for row in rows]
+
+
+    def _lock_table(self, session: Session) -> None:
+        # LedgerApplication.transaction() took this lock when the transaction began.
+        if not in_write_transaction():
+            super()._lock_table(session)
+
+
+def _stored_events(rows: Sequence[Any]) -> list[StoredEvent]:
+    return [StoredEvent(originator_id=row[0], originator_version=row[1], topic=row[2],
+                        state=bytes(row[3])) for row in rows]
 
 
 class LedgerFactory(SQLAlchemyFactory):
