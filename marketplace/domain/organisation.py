@@ -82,6 +82,9 @@ class Profile:
         current.update(changes)
         return Profile.create(**current)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Profile:
+        return self  # immutable: aggregates copied from the cache may share it
+
     def as_event_data(self) -> dict[str, Any]:
         return {"name_ja": self.name_ja, "name_en": self.name_en,
                 "roles": sorted(self.roles), "prefecture": self.prefecture.code,
@@ -115,7 +118,6 @@ class Organisation(Aggregate):
         self.profile = _profile_from_event_data(
             {"name_ja": name_ja, "name_en": name_en, "roles": roles, "prefecture": prefecture,
              "capabilities": capabilities})
-        self.api_token_ids: list[UUID] = []
 
     def update_profile(self, *, at: datetime, **changes: Any) -> bool:
         """Replaces the given profile fields; returns False (and records nothing) if none change."""
@@ -138,7 +140,7 @@ class Organisation(Aggregate):
 
     @event(ApiTokenIssued)
     def _api_token_issued(self, token_id: UUID, token_hash: str) -> None:
-        self.api_token_ids.append(token_id)
+        pass  # the read model keeps the hashes; no decision of the aggregate needs them yet
 
 
 def _profile_from_event_data(data: dict[str, Any]) -> Profile:

@@ -20,6 +20,9 @@ class Prefecture:
     name_en: str
     name_ja: str
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Prefecture:
+        return self  # one shared, immutable instance per prefecture
+
     @classmethod
     def parse(cls, text: str) -> Prefecture:
         """Accepts the ISO code, the JIS number, or the English or Japanese name."""

@@ -53,10 +53,27 @@ def _registered(connection: Connection, event: Organisation.Registered, position
     _write_capabilities(connection, event.originator_id, event.capabilities)
 
 
+_updates: dict[frozenset[str], sa.Update] = {}
+
+
+def _update_organisation(connection: Connection, organisation_id: UUID,
+                         values: dict[str, Any]) -> None:
+    # One prepared statement per set of changed columns: building and compiling a fresh
+    # UPDATE for every event cost more than running it.
+    columns = frozenset(values)
+    statement = _updates.get(columns)
+    if statement is None:
+        statement = (sa.update(organisations)
+                     .where(organisations.c.id == sa.bindparam("organisation_id"))
+                     .values({name: sa.bindparam(name) for name in columns}))
+        _updates[columns] = statement
+    connection.execute(statement, {"organisation_id": organisation_id, **values})
+
+
 def _profile_updated(connection: Connection, event: Organisation.ProfileUpdated,
                      position: int) -> None:
-    connection.execute(sa.update(organisations).where(organisations.c.id == event.originator_id)
-                    .values(**_profile_columns(event.changes), **_touch(event, position)))
+    _update_organisation(connection, event.originator_id,
+                         {**_profile_columns(event.changes), **_touch(event, position)})
     if "capabilities" in event.changes:
         _write_capabilities(connection, event.originator_id, event.changes["capabilities"])
 
@@ -66,8 +83,7 @@ def _api_token_issued(connection: Connection, event: Organisation.ApiTokenIssued
     connection.execute(sa.insert(api_tokens).values(
         token_hash=event.token_hash, token_id=event.token_id,
         organisation_id=event.originator_id, issued_at=event.timestamp))
-    connection.execute(sa.update(organisations).where(organisations.c.id == event.originator_id)
-                    .values(**_touch(event, position)))
+    _update_organisation(connection, event.originator_id, _touch(event, position))
 
 
 def hash_api_token(token: str) -> str:
