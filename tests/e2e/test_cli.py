@@ -1,4 +1,4 @@
-"""The `marketplace` command as a person runs it: one clear line on bad set-up, never a traceback."""
+"""The `marketplace` command as a person runs it: one line on bad set-up, never a traceback."""
 
 import os
 import subprocess

@@ -1,4 +1,4 @@
-"""DESIGN.md §3: the domain is pure, events/ knows nothing of procurement, only web/ has Litestar."""
+"""DESIGN.md §3: a pure domain, events/ blind to procurement, Litestar only in web/."""
 
 import ast
 import sys

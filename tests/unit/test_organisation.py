@@ -25,7 +25,8 @@ def a_profile(**overrides: object) -> Profile:
 
 def test_a_profile_is_normalised_to_canonical_roles_tags_and_prefecture() -> None:
     profile = a_profile(name_ja="  上州   プレス ", roles=["Supplier", "buyer"],
-                        prefecture="群馬県", capabilities=["Press", "ＳＰＣＣ", "press", "sheet  metal"])
+                        prefecture="群馬県",
+                        capabilities=["Press", "ＳＰＣＣ", "press", "sheet  metal"])
 
     assert profile.name_ja == "上州 プレス"
     assert profile.roles == frozenset({Role.BUYER, Role.SUPPLIER})
