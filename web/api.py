@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from marketplace.application import Marketplace, OrganisationNotFoundError
-from marketplace.domain import Prefecture, Role
+from marketplace.domain import Prefecture, Role, normalise_capability
 from marketplace.readmodels import OrganisationView
 
 
@@ -73,7 +73,7 @@ class OrganisationController(Controller):
         """Organisations of the cluster, by name; filter by role, prefecture, capability tag."""
         return marketplace.organisations.search(
             role=role, prefecture=Prefecture.parse(prefecture) if prefecture else None,
-            capability=" ".join(capability.lower().split()) if capability else None,
+            capability=normalise_capability(capability) if capability else None,
             limit=limit, offset=offset)
 
     @post(status_code=HTTP_201_CREATED, sync_to_thread=True)

@@ -4,8 +4,8 @@ Pure: it imports the standard library and ``eventsourcing.domain`` only (a test 
 """
 
 from marketplace.domain.errors import NotFoundError, RuleViolationError
-from marketplace.domain.organisation import Organisation, Profile, Role
+from marketplace.domain.organisation import Organisation, Profile, Role, normalise_capability
 from marketplace.domain.prefectures import PREFECTURES, Prefecture
 
 __all__ = ["PREFECTURES", "NotFoundError", "Organisation", "Prefecture", "Profile", "Role",
-           "RuleViolationError"]
+           "RuleViolationError", "normalise_capability"]

@@ -177,10 +177,15 @@ def _roles(values: Any) -> frozenset[Role]:
     return frozenset(roles)
 
 
+def normalise_capability(text: str) -> str:
+    """The canonical form of a capability tag: NFKC, lower case, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
 def _capabilities(values: Any) -> tuple[str, ...]:
     tags = set()
     for value in values or ():
-        tag = " ".join(unicodedata.normalize("NFKC", str(value)).lower().split())
+        tag = normalise_capability(str(value))
         if not tag or len(tag) > MAX_CAPABILITY_LENGTH:
             raise CapabilityTagInvalidError(
                 f"capability tag {value!r} must have 1 to {MAX_CAPABILITY_LENGTH} characters")

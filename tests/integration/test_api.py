@@ -51,7 +51,7 @@ def test_the_list_filters_by_role_prefecture_and_capability(api: httpx.Client) -
     assert names() == ["上州精密プレス", "両毛樹脂"]
     assert names(role="buyer") == ["上州精密プレス"]
     assert names(prefecture="栃木県") == ["両毛樹脂"]
-    assert names(capability="Resin  Pellets") == ["両毛樹脂"]
+    assert names(capability="ＲＥＳＩＮ  Pellets") == ["両毛樹脂"]
     assert names(role="supplier", prefecture="JP-10") == ["上州精密プレス"]
 
 
