@@ -32,8 +32,11 @@ class ConflictError(Exception):
     """Other changes to the same record kept winning the race; nothing of ours was recorded."""
 
 
-class _StaleAggregateError(Exception):
-    """Our events were decided on an aggregate that another command has since changed."""
+class _StaleAggregateError(ConflictError):
+    """Our events were decided on an aggregate that another command has since changed.
+
+    ``command`` retries on it; a bare ``save`` outside ``command`` reports it as a conflict.
+    """
 
 
 class DateAsISO(Transcoding):
