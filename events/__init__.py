@@ -9,6 +9,7 @@ from events.database import (
     engine_for,
     first_line,
     normalise_url,
+    reading,
     safe_url,
 )
 from events.ledger import ConflictError, LedgerApplication
@@ -33,6 +34,7 @@ __all__ = [
     "event_store_tables",
     "first_line",
     "normalise_url",
+    "reading",
     "rebuild_read_models",
     "safe_url",
     "system_clock",

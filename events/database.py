@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.exc import OperationalError as SAOperationalError
 
@@ -27,6 +27,7 @@ SUPPORTED_DRIVERS = {
 }
 
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+_write_connection: ContextVar[Connection | None] = ContextVar("write_connection", default=None)
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -76,6 +77,28 @@ def write_intent() -> Iterator[None]:
         yield
     finally:
         _write_intent.reset(token)
+
+
+@contextmanager
+def writing_on(connection: Connection) -> Iterator[None]:
+    """Makes ``reading`` in this context see this write transaction's own changes."""
+    token = _write_connection.set(connection)
+    try:
+        yield
+    finally:
+        _write_connection.reset(token)
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection to read from: the current write transaction's, if one is open on this
+    engine (so a command's response can include what it just wrote), else a fresh one."""
+    current = _write_connection.get()
+    if current is not None and current.engine is engine:
+        yield current
+        return
+    with engine.connect() as connection:
+        yield connection
 
 
 def engine_for(url: str) -> Engine:

@@ -21,7 +21,7 @@ from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 from sqlalchemy.orm import Session
 
 from events.clock import Clock, system_clock
-from events.database import engine_for, in_write_transaction, write_intent
+from events.database import engine_for, in_write_transaction, write_intent, writing_on
 from events.projectors import Projectors
 from events.store import ledger_env
 
@@ -90,10 +90,14 @@ class LedgerApplication(Application[UUID]):
         outermost = not in_write_transaction()
         try:
             with write_intent(), recorder.transaction(commit=True) as session:
-                if outermost and self.engine.dialect.name == "postgresql":
+                if not outermost:
+                    yield session
+                    return
+                if self.engine.dialect.name == "postgresql":
                     session.execute(sa.text(
                         f"LOCK TABLE {recorder.events_table_name} IN EXCLUSIVE MODE"))
-                yield session
+                with writing_on(session.connection()):
+                    yield session
         except BaseException:
             if outermost:
                 # The cache may hold a state read inside the rolled-back transaction.

@@ -17,3 +17,7 @@ class RuleViolationError(Exception):
 
 class NotFoundError(Exception):
     """The named record does not exist (or the caller may not know that it does)."""
+
+
+class NotPermittedError(RuleViolationError):
+    """The acting organisation may not do this (it is not its record, or not its role)."""

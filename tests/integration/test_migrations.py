@@ -7,11 +7,11 @@ from events import engine_for
 from marketplace import schema
 from marketplace.application import Marketplace
 from marketplace.bootstrap import open_marketplace
+from marketplace.readmodels import metadata
 from marketplace.schema import SchemaOutOfDateError
 from marketplace.settings import Settings
 
-TABLES = {"ledger_events", "ledger_snapshots", "ledger_tracking", "organisations",
-          "organisation_capabilities", "api_tokens"}
+TABLES = {"ledger_events", "ledger_snapshots", "ledger_tracking", *metadata.tables}
 
 
 def tables(url: str) -> set[str]:

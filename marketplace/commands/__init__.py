@@ -1,0 +1,1 @@
+"""The marketplace's commands, grouped by what they act on; ``Marketplace`` mixes them in."""

@@ -1,0 +1,386 @@
+"""Pooled lots: several buyers' needs for one item, bid on by suppliers until the close time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from marketplace.domain import lot_rules as rules
+from marketplace.domain.bids import (
+    Bid,
+    BidTerms,
+    shares_as_event_data,
+    shares_from_event_data,
+)
+from marketplace.domain.eligibility import Eligibility, Participant
+from marketplace.domain.items import Currency, ItemSpec
+from marketplace.domain.need import NeedLine
+from marketplace.domain.organisation import Role
+
+JST = timezone(timedelta(hours=9), "JST")  # the cluster's clock, for messages; no DST in Japan
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A buyer's need pooled into the lot: how much it commits to buy, at most at what price."""
+
+    need_id: UUID
+    buyer_id: UUID
+    quantity: Decimal
+    max_unit_price: Decimal | None
+
+
+class Lot(Aggregate):
+    """A pool of compatible needs of several buyers for one item spec, open until its close.
+
+    Suppliers join it and place sealed bids. Every command is decided against the server's
+    receive time: before the close instant it may be accepted; at or after it, never.
+    """
+
+    class Opened(Aggregate.Created):
+        organiser_id: UUID
+        category: str
+        specification: str
+        unit: str
+        currency: str
+        closes_at: datetime
+        cluster: str | None
+        prefectures: list[str]
+        thresholds: list[Decimal]
+
+    class Cancelled(Aggregate.Event):
+        reason: str
+
+    class NeedPooled(Aggregate.Event):
+        need_id: UUID
+        buyer_id: UUID
+        quantity: Decimal
+        max_unit_price: Decimal | None
+
+    class CommitmentChanged(Aggregate.Event):
+        need_id: UUID
+        quantity: Decimal
+        max_unit_price: Decimal | None
+
+    class CommitmentWithdrawn(Aggregate.Event):
+        need_id: UUID
+
+    class SupplierJoined(Aggregate.Event):
+        supplier_id: UUID
+
+    class BidPlaced(Aggregate.Event):
+        bid_id: UUID
+        supplier_id: UUID
+        terms: dict[str, Any]
+        shares: list[dict[str, Any]]
+        """A consortium's members and capacity shares, the lead's included; [] alone."""
+
+    class BidRevised(Aggregate.Event):
+        bid_id: UUID
+        terms: dict[str, Any]
+        shares: list[dict[str, Any]]
+
+    class BidWithdrawn(Aggregate.Event):
+        bid_id: UUID
+
+    class ConsortiumShareAccepted(Aggregate.Event):
+        bid_id: UUID
+        member_id: UUID
+
+    class ConsortiumShareDeclined(Aggregate.Event):
+        bid_id: UUID
+        member_id: UUID
+
+    class Closed(Aggregate.Event):
+        pooled_quantity: Decimal
+        buyer_count: int
+        counted_bids: list[UUID]
+        """The bids that stand at close: alone, or consortia whose every member accepted."""
+
+    @classmethod
+    def open(cls, organiser: Participant, item: ItemSpec, *, currency: Any, closes_at: datetime,
+             eligibility: Eligibility, thresholds: Any, at: datetime) -> Lot:
+        organiser.require(Role.BUYER, "open lots")
+        rules.require_future_close(closes_at, at)
+        return cls._create(
+            cls.Opened, timestamp=at, organiser_id=organiser.organisation_id,
+            **item.as_event_data(), currency=Currency.parse(currency).value,
+            closes_at=closes_at, **eligibility.as_event_data(),
+            thresholds=list(rules.thresholds(thresholds)))
+
+    def __init__(self, organiser_id: UUID, category: str, specification: str, unit: str,
+                 currency: str, closes_at: datetime, cluster: str | None,
+                 prefectures: list[str], thresholds: list[Decimal]) -> None:
+        self.organiser_id = organiser_id
+        self.item = ItemSpec.from_event_data(
+            {"category": category, "specification": specification, "unit": unit})
+        self.currency = Currency(currency)
+        self.closes_at = closes_at
+        self.eligibility = Eligibility.from_event_data(
+            {"cluster": cluster, "prefectures": prefectures})
+        self.thresholds = tuple(thresholds)
+        self.cancel_reason: str | None = None
+        self.closed = False
+        self.commitments: dict[UUID, Commitment] = {}
+        self.suppliers: frozenset[UUID] = frozenset()
+        self.bids: dict[UUID, Bid] = {}
+
+    # -- state a buyer can see ------------------------------------------------------------
+
+    @property
+    def pooled_quantity(self) -> Decimal:
+        return sum((c.quantity for c in self.commitments.values()), Decimal(0))
+
+    @property
+    def buyer_count(self) -> int:
+        return len({c.buyer_id for c in self.commitments.values()})
+
+    def is_open_at(self, at: datetime) -> bool:
+        return self.cancel_reason is None and not self.closed and at < self.closes_at
+
+    # -- the organiser --------------------------------------------------------------------
+
+    def cancel(self, organiser_id: UUID, reason: Any, *, at: datetime) -> None:
+        if organiser_id != self.organiser_id:
+            raise rules.NotLotOrganiserError("only the organisation that opened a lot cancels it")
+        if self.cancel_reason is not None:
+            raise rules.LotCancelledError(f"this lot was already cancelled: {self.cancel_reason}")
+        self.trigger_event(self.Cancelled, timestamp=at, reason=rules.cancel_reason(reason))
+
+    @event(Cancelled)
+    def _cancelled(self, reason: str) -> None:
+        self.cancel_reason = reason
+
+    def record_close(self, *, at: datetime) -> bool:
+        """Records the close once the close time has passed; False if it already was."""
+        if self.cancel_reason is not None or self.closed:
+            return False
+        if at < self.closes_at:
+            raise rules.LotNotDueError(f"this lot closes at {_jst(self.closes_at)}, not before")
+        self.trigger_event(
+            self.Closed, timestamp=at, pooled_quantity=self.pooled_quantity,
+            buyer_count=self.buyer_count,
+            counted_bids=sorted((b.bid_id for b in self.bids.values() if b.counts), key=str))
+        return True
+
+    @event(Closed)
+    def _closed(self, pooled_quantity: Decimal, buyer_count: int,
+                counted_bids: list[UUID]) -> None:
+        self.closed = True
+
+    # -- buyers ---------------------------------------------------------------------------
+
+    def pool_need(self, buyer: Participant, need_id: UUID, line: NeedLine, *,
+                  quantity: Any = None, max_unit_price: Any = None, at: datetime) -> None:
+        self._require_open(at)
+        buyer.require(Role.BUYER, "pool needs")
+        self.eligibility.require(buyer)
+        rules.require_same_item(self.item, line.item)
+        committed = rules.commitment_quantity(quantity, line.quantity)
+        self.trigger_event(
+            self.NeedPooled, timestamp=at, need_id=need_id, buyer_id=buyer.organisation_id,
+            quantity=committed,
+            max_unit_price=rules.max_price(max_unit_price, line.max_unit_price))
+
+    @event(NeedPooled)
+    def _need_pooled(self, need_id: UUID, buyer_id: UUID, quantity: Decimal,
+                     max_unit_price: Decimal | None) -> None:
+        self.commitments = {**self.commitments,
+                            need_id: Commitment(need_id, buyer_id, quantity, max_unit_price)}
+
+    def change_commitment(self, buyer_id: UUID, need_id: UUID, line: NeedLine, *,
+                          quantity: Any = None, max_unit_price: Any = None,
+                          at: datetime) -> bool:
+        """Changes the committed quantity and/or max unit price; False if nothing changes."""
+        self._require_open(at)
+        current = self._commitment(buyer_id, need_id)
+        new_quantity = (current.quantity if quantity is None
+                        else rules.commitment_quantity(quantity, line.quantity))
+        new_price = (current.max_unit_price if max_unit_price is None
+                     else rules.max_price(max_unit_price, None))
+        if (new_quantity, new_price) == (current.quantity, current.max_unit_price):
+            return False
+        self.trigger_event(self.CommitmentChanged, timestamp=at, need_id=need_id,
+                           quantity=new_quantity, max_unit_price=new_price)
+        return True
+
+    @event(CommitmentChanged)
+    def _commitment_changed(self, need_id: UUID, quantity: Decimal,
+                            max_unit_price: Decimal | None) -> None:
+        self.commitments = {**self.commitments, need_id: replace(
+            self.commitments[need_id], quantity=quantity, max_unit_price=max_unit_price)}
+
+    def withdraw_commitment(self, buyer_id: UUID, need_id: UUID, *, at: datetime) -> None:
+        self._require_open(at)
+        self._commitment(buyer_id, need_id)
+        self.trigger_event(self.CommitmentWithdrawn, timestamp=at, need_id=need_id)
+
+    @event(CommitmentWithdrawn)
+    def _commitment_withdrawn(self, need_id: UUID) -> None:
+        self.commitments = {k: v for k, v in self.commitments.items() if k != need_id}
+
+    def _commitment(self, buyer_id: UUID, need_id: UUID) -> Commitment:
+        commitment = self.commitments.get(need_id)
+        if commitment is None or commitment.buyer_id != buyer_id:
+            raise rules.CommitmentNotFoundError(f"you have no commitment of need {need_id} here")
+        return commitment
+
+    # -- suppliers ------------------------------------------------------------------------
+
+    def join(self, supplier: Participant, *, at: datetime) -> bool:
+        """Lets an eligible supplier bid; False if it had already joined."""
+        self._require_open(at)
+        supplier.require(Role.SUPPLIER, "join lots")
+        self.eligibility.require(supplier)
+        if supplier.organisation_id in self.suppliers:
+            return False
+        self.trigger_event(self.SupplierJoined, timestamp=at,
+                           supplier_id=supplier.organisation_id)
+        return True
+
+    @event(SupplierJoined)
+    def _supplier_joined(self, supplier_id: UUID) -> None:
+        self.suppliers = self.suppliers | {supplier_id}
+
+    def place_bid(self, supplier: Participant, bid_id: UUID, terms: BidTerms, *,
+                  members: dict[UUID, Participant] | None = None,
+                  shares: dict[UUID, Decimal] | None = None, unit: Any = None,
+                  currency: Any = None, at: datetime) -> None:
+        """Places a bid alone, or as the lead of a consortium of ``members`` with ``shares``."""
+        self._require_open(at)
+        lead = supplier.organisation_id
+        if lead not in self.suppliers:
+            raise rules.BidderNotJoinedError("join this lot before bidding on it")
+        rules.require_terms_of_lot(self.item, self.currency, self.closes_at, terms,
+                                   unit=unit, currency=currency)
+        self._require_not_bidding(lead)
+        rules.require_consortium(lead, shares or {}, members or {}, self.eligibility)
+        self.trigger_event(self.BidPlaced, timestamp=at, bid_id=bid_id, supplier_id=lead,
+                           terms=terms.as_event_data(), shares=shares_as_event_data(shares or {}))
+
+    @event(BidPlaced)
+    def _bid_placed(self, bid_id: UUID, supplier_id: UUID, terms: dict[str, Any],
+                    shares: list[dict[str, Any]]) -> None:
+        members = shares_from_event_data(shares)
+        self.bids = {**self.bids, bid_id: Bid(
+            bid_id, supplier_id, BidTerms.from_event_data(terms), members,
+            accepted=frozenset({supplier_id}) if members else frozenset())}
+
+    def revise_bid(self, lead_id: UUID, bid_id: UUID, terms: BidTerms, *,
+                   members: dict[UUID, Participant] | None = None,
+                   shares: dict[UUID, Decimal] | None = None, unit: Any = None,
+                   currency: Any = None, at: datetime) -> None:
+        """Replaces a bid's terms; every other consortium member must accept again."""
+        self._require_open(at)
+        bid = self._led_bid(lead_id, bid_id)
+        rules.require_terms_of_lot(self.item, self.currency, self.closes_at, terms,
+                                   unit=unit, currency=currency)
+        new_shares = bid.shares if shares is None else shares
+        rules.require_consortium(lead_id, new_shares, members or {}, self.eligibility)
+        self.trigger_event(self.BidRevised, timestamp=at, bid_id=bid_id,
+                           terms=terms.as_event_data(), shares=shares_as_event_data(new_shares))
+
+    @event(BidRevised)
+    def _bid_revised(self, bid_id: UUID, terms: dict[str, Any],
+                     shares: list[dict[str, Any]]) -> None:
+        bid = self.bids[bid_id]
+        members = shares_from_event_data(shares)
+        self.bids = {**self.bids, bid_id: replace(
+            bid, terms=BidTerms.from_event_data(terms), shares=members,
+            accepted=frozenset({bid.lead_id}) if members else frozenset(),
+            declined=frozenset())}
+
+    def withdraw_bid(self, lead_id: UUID, bid_id: UUID, *, at: datetime) -> None:
+        self._require_open(at)
+        self._led_bid(lead_id, bid_id)
+        self.trigger_event(self.BidWithdrawn, timestamp=at, bid_id=bid_id)
+
+    @event(BidWithdrawn)
+    def _bid_withdrawn(self, bid_id: UUID) -> None:
+        self.bids = {k: v for k, v in self.bids.items() if k != bid_id}
+
+    def accept_share(self, member: Participant, bid_id: UUID, *, at: datetime) -> bool:
+        """A named member accepts its share (joining the lot if it had not); False if it had."""
+        self._require_open(at)
+        member_id = member.organisation_id
+        bid = self._member_bid(member_id, bid_id)
+        if member_id in bid.accepted:
+            return False
+        self._require_not_bidding(member_id)
+        if member_id not in self.suppliers:
+            self.join(member, at=at)
+        self.trigger_event(self.ConsortiumShareAccepted, timestamp=at, bid_id=bid_id,
+                           member_id=member_id)
+        return True
+
+    @event(ConsortiumShareAccepted)
+    def _share_accepted(self, bid_id: UUID, member_id: UUID) -> None:
+        bid = self.bids[bid_id]
+        self.bids = {**self.bids, bid_id: replace(
+            bid, accepted=bid.accepted | {member_id}, declined=bid.declined - {member_id})}
+
+    def decline_share(self, member_id: UUID, bid_id: UUID, *, at: datetime) -> bool:
+        """A named member declines (or takes back its acceptance); False if it had declined."""
+        self._require_open(at)
+        bid = self._member_bid(member_id, bid_id)
+        if member_id == bid.lead_id:
+            raise rules.LeadCannotDeclineError(
+                "the lead does not decline its own consortium; withdraw the bid instead")
+        if member_id in bid.declined:
+            return False
+        self.trigger_event(self.ConsortiumShareDeclined, timestamp=at, bid_id=bid_id,
+                           member_id=member_id)
+        return True
+
+    @event(ConsortiumShareDeclined)
+    def _share_declined(self, bid_id: UUID, member_id: UUID) -> None:
+        bid = self.bids[bid_id]
+        self.bids = {**self.bids, bid_id: replace(
+            bid, accepted=bid.accepted - {member_id}, declined=bid.declined | {member_id})}
+
+    def bid_of(self, organisation_id: UUID) -> Bid | None:
+        """The live bid this organisation supplies through (leading it or accepted in it)."""
+        for bid in self.bids.values():
+            if bid.lead_id == organisation_id or organisation_id in bid.accepted:
+                return bid
+        return None
+
+    def _require_not_bidding(self, organisation_id: UUID) -> None:
+        if self.bid_of(organisation_id) is not None:
+            raise rules.AlreadyBiddingError(
+                "your organisation already bids on this lot (alone or in a consortium); "
+                "revise or withdraw that bid instead")
+
+    def _led_bid(self, lead_id: UUID, bid_id: UUID) -> Bid:
+        bid = self.bids.get(bid_id)
+        if bid is None or lead_id not in bid.members:
+            raise rules.BidNotFoundError(f"you have no bid {bid_id} on this lot")
+        if bid.lead_id != lead_id:
+            raise rules.NotConsortiumLeadError("only the consortium's lead changes its bid")
+        return bid
+
+    def _member_bid(self, member_id: UUID, bid_id: UUID) -> Bid:
+        bid = self.bids.get(bid_id)
+        if bid is None or member_id not in bid.members:
+            raise rules.BidNotFoundError(f"you are not named in a bid {bid_id} on this lot")
+        return bid
+
+    def _require_open(self, at: datetime) -> None:
+        if self.cancel_reason is not None:
+            raise rules.LotCancelledError(
+                f"this lot was cancelled ({self.cancel_reason}); nothing was recorded")
+        if self.closed or at >= self.closes_at:
+            raise rules.LotClosedError(
+                f"this lot closed at {_jst(self.closes_at)}; nothing was recorded")
+
+
+def _jst(instant: datetime) -> str:
+    return instant.astimezone(JST).strftime("%Y-%m-%d %H:%M JST")
+
+
+__all__ = ["Commitment", "Lot"]
