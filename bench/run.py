@@ -22,6 +22,7 @@ from eventsourcing.application import Application
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.lots import measure_burst, measure_commands  # noqa: E402
 from events import SettableClock, rebuild_read_models  # noqa: E402
 from events.store import ledger_env  # noqa: E402
 from marketplace import schema  # noqa: E402
@@ -92,7 +93,11 @@ def main() -> int:
             try:
                 with (sqlite_database(Path(scratch)) if kind == "sqlite"
                       else postgres_database()) as url:
-                    result = measure(url, lambda line: print(f"  {line}", file=sys.stderr))
+                    def report(line: str) -> None:
+                        print(f"  {line}", file=sys.stderr)
+                    result = measure(url, report)
+                    lots = measure_commands(url, report)
+                    burst = measure_burst(url, Path(scratch), report)
             except PostgresUnavailableError as error:
                 print(f"  skipped: {error}", file=sys.stderr)
                 continue
@@ -104,6 +109,16 @@ def main() -> int:
                                                  "unit": "ratio"}
             figures[f"replay_events_per_s_{kind}"] = {"value": round(result["replay"], 1),
                                                       "unit": "events/s"}
+            figures[f"pool_need_per_s_{kind}"] = {"value": round(lots["pool"], 1),
+                                                  "unit": "commands/s"}
+            figures[f"place_bid_per_s_{kind}"] = {"value": round(lots["bid"], 1),
+                                                  "unit": "commands/s"}
+            figures[f"burst_commits_per_s_{kind}"] = {"value": round(burst["commits_per_s"], 1),
+                                                      "unit": "requests/s"}
+            figures[f"burst_p99_ms_{kind}"] = {"value": round(burst["p99_ms"], 1), "unit": "ms"}
+            figures[f"burst_lost_{kind}"] = {"value": int(burst["lost"]), "unit": "commitments"}
+            figures[f"burst_refused_{kind}"] = {"value": int(burst["refused"]),
+                                                "unit": "requests"}
     RESULTS.write_text(json.dumps({"figures": figures}, indent=2) + "\n")
     width = max(map(len, figures))
     print(f"\n{'figure':<{width}}  {'value':>12}  unit")

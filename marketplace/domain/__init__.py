@@ -4,8 +4,16 @@ Pure: it imports the standard library and ``eventsourcing.domain`` only (a test 
 """
 
 from marketplace.domain.errors import NotFoundError, RuleViolationError
-from marketplace.domain.organisation import Organisation, Profile, Role, normalise_capability
+from marketplace.domain.organisation import (
+    ApiTokenAlreadyRevokedError,
+    ApiTokenNotFoundError,
+    Organisation,
+    Profile,
+    Role,
+    normalise_capability,
+)
 from marketplace.domain.prefectures import PREFECTURES, Prefecture
 
-__all__ = ["PREFECTURES", "NotFoundError", "Organisation", "Prefecture", "Profile", "Role",
+__all__ = ["PREFECTURES", "ApiTokenAlreadyRevokedError", "ApiTokenNotFoundError",
+           "NotFoundError", "Organisation", "Prefecture", "Profile", "Role",
            "RuleViolationError", "normalise_capability"]

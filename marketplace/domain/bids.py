@@ -221,7 +221,6 @@ class Bid:
     shares: dict[UUID, Decimal] = field(default_factory=dict)
     accepted: frozenset[UUID] = frozenset()
     declined: frozenset[UUID] = frozenset()
-    placed_at: datetime | None = None
 
     @property
     def is_consortium(self) -> bool:

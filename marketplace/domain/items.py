@@ -75,8 +75,8 @@ class AmountInvalidError(RuleViolationError):
     """Not a number, too precise, or too large to be a real quantity or price."""
 
 
-class CategoryMissingError(RuleViolationError):
-    """An item spec names its category (e.g. 'steel sheet')."""
+class CategoryInvalidError(RuleViolationError):
+    """An item spec names its category (e.g. 'steel sheet') in 1 to 60 characters."""
 
 
 class SpecificationInvalidError(RuleViolationError):
@@ -116,7 +116,7 @@ def unit_price(value: Any, what: str = "unit price") -> Decimal:
 
 def _plain(amount: Decimal) -> Decimal:
     # 1.500, 1.5 and 15E-1 are equal; keep one form, the one people write (1000, not 1E+3).
-    amount = amount.normalize()
+    amount = amount.normalize().copy_abs() if amount.is_zero() else amount.normalize()
     return amount.quantize(Decimal(1)) if amount.as_tuple().exponent > 0 else amount  # type: ignore[operator]
 
 
@@ -124,7 +124,7 @@ def normalise_category(text: Any) -> str:
     """The canonical form of a category: NFKC, lower case, single spaces."""
     category = " ".join(unicodedata.normalize("NFKC", str(text or "")).lower().split())
     if not category or len(category) > MAX_CATEGORY_LENGTH:
-        raise CategoryMissingError(
+        raise CategoryInvalidError(
             f"name the item's category in 1 to {MAX_CATEGORY_LENGTH} characters "
             "(e.g. 'steel sheet')")
     return category

@@ -17,6 +17,7 @@ from marketplace.domain.bids import (
     shares_as_event_data,
     shares_from_event_data,
 )
+from marketplace.domain.copying import ReplacedNotMutated
 from marketplace.domain.eligibility import Eligibility, Participant
 from marketplace.domain.items import Currency, ItemSpec
 from marketplace.domain.need import NeedLine
@@ -35,7 +36,7 @@ class Commitment:
     max_unit_price: Decimal | None
 
 
-class Lot(Aggregate):
+class Lot(ReplacedNotMutated, Aggregate):
     """A pool of compatible needs of several buyers for one item spec, open until its close.
 
     Suppliers join it and place sealed bids. Every command is decided against the server's
@@ -148,8 +149,7 @@ class Lot(Aggregate):
     def cancel(self, organiser_id: UUID, reason: Any, *, at: datetime) -> None:
         if organiser_id != self.organiser_id:
             raise rules.NotLotOrganiserError("only the organisation that opened a lot cancels it")
-        if self.cancel_reason is not None:
-            raise rules.LotCancelledError(f"this lot was already cancelled: {self.cancel_reason}")
+        self._require_open(at)
         self.trigger_event(self.Cancelled, timestamp=at, reason=rules.cancel_reason(reason))
 
     @event(Cancelled)
@@ -181,6 +181,9 @@ class Lot(Aggregate):
         buyer.require(Role.BUYER, "pool needs")
         self.eligibility.require(buyer)
         rules.require_same_item(self.item, line.item)
+        if need_id in self.commitments:
+            raise rules.NeedAlreadyInLotError("this need is already pooled in this lot; "
+                                              "change its commitment instead")
         committed = rules.commitment_quantity(quantity, line.quantity)
         self.trigger_event(
             self.NeedPooled, timestamp=at, need_id=need_id, buyer_id=buyer.organisation_id,
@@ -257,7 +260,7 @@ class Lot(Aggregate):
         if lead not in self.suppliers:
             raise rules.BidderNotJoinedError("join this lot before bidding on it")
         rules.require_terms_of_lot(self.item, self.currency, self.closes_at, terms,
-                                   unit=unit, currency=currency)
+                                   unit=unit, currency=currency, shares=shares or {})
         self._require_not_bidding(lead)
         rules.require_consortium(lead, shares or {}, members or {}, self.eligibility)
         self.trigger_event(self.BidPlaced, timestamp=at, bid_id=bid_id, supplier_id=lead,
@@ -278,9 +281,9 @@ class Lot(Aggregate):
         """Replaces a bid's terms; every other consortium member must accept again."""
         self._require_open(at)
         bid = self._led_bid(lead_id, bid_id)
-        rules.require_terms_of_lot(self.item, self.currency, self.closes_at, terms,
-                                   unit=unit, currency=currency)
         new_shares = bid.shares if shares is None else shares
+        rules.require_terms_of_lot(self.item, self.currency, self.closes_at, terms,
+                                   unit=unit, currency=currency, shares=new_shares)
         rules.require_consortium(lead_id, new_shares, members or {}, self.eligibility)
         self.trigger_event(self.BidRevised, timestamp=at, bid_id=bid_id,
                            terms=terms.as_event_data(), shares=shares_as_event_data(new_shares))

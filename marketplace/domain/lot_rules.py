@@ -63,6 +63,10 @@ class CurrencyMismatchError(RuleViolationError):
     """Bids are priced in the lot's currency."""
 
 
+class NeedAlreadyInLotError(RuleViolationError):
+    """A need is pooled into a lot once; its commitment is then changed, not pooled again."""
+
+
 class CommitmentAboveNeedError(RuleViolationError):
     """A buyer commits at most the quantity it needs."""
 
@@ -161,7 +165,11 @@ def max_price(raw: Any, default: Decimal | None) -> Decimal | None:
 
 
 def require_terms_of_lot(item: ItemSpec, lot_currency: Currency, closes_at: datetime,
-                         terms: BidTerms, *, unit: Any, currency: Any) -> None:
+                         terms: BidTerms, *, unit: Any, currency: Any,
+                         shares: dict[UUID, Decimal]) -> None:
+    if (terms.capacity is None) != bool(shares):
+        # BidTerms.create decides this from the same shares; a mismatch is a programming error.
+        raise TypeError("a bid states its own capacity exactly when it has no consortium shares")
     if unit is not None and Unit.parse(unit) is not item.unit:
         raise UnitMismatchError(
             f"your bid is priced per {Unit.parse(unit)} but this lot trades in {item.unit}; "

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from marketplace.domain.copying import ReplacedNotMutated
 from marketplace.domain.errors import RuleViolationError
 from marketplace.domain.items import ItemSpec, unit_price
 from marketplace.domain.items import quantity as parse_quantity
@@ -86,7 +87,7 @@ class NeedLine:
                    max_unit_price=data["max_unit_price"])
 
 
-class Need(Aggregate):
+class Need(ReplacedNotMutated, Aggregate):
     """A buyer's demand line. It is in at most one lot; while it is, the lot holds the terms."""
 
     class Posted(Aggregate.Created):

@@ -11,12 +11,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from marketplace.domain.errors import RuleViolationError
+from marketplace.domain.errors import NotFoundError, RuleViolationError
 from marketplace.domain.prefectures import Prefecture
 
 MAX_NAME_LENGTH = 120
 MAX_CAPABILITY_LENGTH = 40
 MAX_CAPABILITIES = 30
+MAX_CLUSTER_LENGTH = 60
+MAX_CLUSTERS = 10
+MAX_TOKEN_LABEL_LENGTH = 80
 
 
 class Role(StrEnum):
@@ -48,19 +51,41 @@ class TooManyCapabilitiesError(RuleViolationError):
     """More capability tags than a buyer could read through."""
 
 
+class ClusterNameInvalidError(RuleViolationError):
+    """A cluster name that is empty or too long."""
+
+
+class TooManyClustersError(RuleViolationError):
+    """More clusters than an organisation could take part in."""
+
+
+class ApiTokenLabelTooLongError(RuleViolationError):
+    """A token label longer than a person would read in a list."""
+
+
+class ApiTokenNotFoundError(NotFoundError):
+    """The organisation never issued a token with this id."""
+
+
+class ApiTokenAlreadyRevokedError(RuleViolationError):
+    """A revoked token stays revoked; revoking it again changes nothing."""
+
+
 @dataclass(frozen=True)
 class Profile:
-    """What an organisation says about itself: names, roles, home prefecture, capabilities."""
+    """What an organisation says about itself: names, roles, home prefecture, capabilities,
+    and the clusters it belongs to (a lot may later be open to one cluster only)."""
 
     name_ja: str | None
     name_en: str | None
     roles: frozenset[Role]
     prefecture: Prefecture
     capabilities: tuple[str, ...]
+    clusters: tuple[str, ...] = ()
 
     @classmethod
     def create(cls, *, name_ja: str | None, name_en: str | None, roles: Any,
-               prefecture: str, capabilities: Any = ()) -> Profile:
+               prefecture: str, capabilities: Any = (), clusters: Any = ()) -> Profile:
         """Validates and normalises a profile; raises a RuleViolationError naming the rule."""
         profile = cls(
             name_ja=_name(name_ja, "Japanese"),
@@ -68,6 +93,7 @@ class Profile:
             roles=_roles(roles),
             prefecture=Prefecture.parse(prefecture),
             capabilities=_capabilities(capabilities),
+            clusters=_clusters(clusters),
         )
         if profile.name_ja is None and profile.name_en is None:
             raise OrganisationNameMissingError(
@@ -78,7 +104,8 @@ class Profile:
         """This profile with some fields replaced, validated as a whole."""
         current: dict[str, Any] = {
             "name_ja": self.name_ja, "name_en": self.name_en, "roles": self.roles,
-            "prefecture": self.prefecture.code, "capabilities": self.capabilities}
+            "prefecture": self.prefecture.code, "capabilities": self.capabilities,
+            "clusters": self.clusters}
         current.update(changes)
         return Profile.create(**current)
 
@@ -88,7 +115,7 @@ class Profile:
     def as_event_data(self) -> dict[str, Any]:
         return {"name_ja": self.name_ja, "name_en": self.name_en,
                 "roles": sorted(self.roles), "prefecture": self.prefecture.code,
-                "capabilities": list(self.capabilities)}
+                "capabilities": list(self.capabilities), "clusters": list(self.clusters)}
 
 
 class Organisation(Aggregate):
@@ -100,6 +127,7 @@ class Organisation(Aggregate):
         roles: list[str]
         prefecture: str
         capabilities: list[str]
+        clusters: list[str]
 
     class ProfileUpdated(Aggregate.Event):
         changes: dict[str, Any]
@@ -108,16 +136,25 @@ class Organisation(Aggregate):
     class ApiTokenIssued(Aggregate.Event):
         token_id: UUID
         token_hash: str
+        label: str | None
+        """Absent from tokens issued before labels existed."""
+
+    class ApiTokenRevoked(Aggregate.Event):
+        token_id: UUID
 
     @classmethod
     def register(cls, profile: Profile, *, at: datetime) -> Organisation:
         return cls._create(cls.Registered, timestamp=at, **profile.as_event_data())
 
     def __init__(self, name_ja: str | None, name_en: str | None, roles: list[str],
-                 prefecture: str, capabilities: list[str]) -> None:
+                 prefecture: str, capabilities: list[str],
+                 clusters: list[str] | None = None) -> None:
+        # ``clusters`` is None in Registered events recorded before clusters existed.
         self.profile = _profile_from_event_data(
             {"name_ja": name_ja, "name_en": name_en, "roles": roles, "prefecture": prefecture,
-             "capabilities": capabilities})
+             "capabilities": capabilities, "clusters": clusters or []})
+        self.live_api_tokens: set[UUID] = set()
+        self.revoked_api_tokens: set[UUID] = set()
 
     def update_profile(self, *, at: datetime, **changes: Any) -> bool:
         """Replaces the given profile fields; returns False (and records nothing) if none change."""
@@ -133,14 +170,32 @@ class Organisation(Aggregate):
     def _profile_updated(self, changes: dict[str, Any]) -> None:
         self.profile = _profile_from_event_data({**self.profile.as_event_data(), **changes})
 
-    def issue_api_token(self, token_id: UUID, token_hash: str, *, at: datetime) -> None:
+    def issue_api_token(self, token_id: UUID, token_hash: str, *, at: datetime,
+                        label: str | None = None) -> None:
         """Records the hash of a new API token; the token itself is never stored."""
         self.trigger_event(self.ApiTokenIssued, timestamp=at, token_id=token_id,
-                           token_hash=token_hash)
+                           token_hash=token_hash, label=_token_label(label))
 
     @event(ApiTokenIssued)
-    def _api_token_issued(self, token_id: UUID, token_hash: str) -> None:
-        pass  # the read model keeps the hashes; no decision of the aggregate needs them yet
+    def _api_token_issued(self, token_id: UUID, token_hash: str,
+                          label: str | None = None) -> None:
+        # The read model keeps the hashes; the aggregate needs only which tokens are live.
+        self.live_api_tokens.add(token_id)
+
+    def revoke_api_token(self, token_id: UUID, *, at: datetime) -> None:
+        """Stops a token from acting for this organisation, from now on."""
+        if token_id in self.revoked_api_tokens:
+            raise ApiTokenAlreadyRevokedError(f"API token {token_id} is already revoked")
+        if token_id not in self.live_api_tokens:
+            raise ApiTokenNotFoundError(
+                f"this organisation has no API token with id {token_id}; "
+                "list its tokens to find the id")
+        self.trigger_event(self.ApiTokenRevoked, timestamp=at, token_id=token_id)
+
+    @event(ApiTokenRevoked)
+    def _api_token_revoked(self, token_id: UUID) -> None:
+        self.live_api_tokens.discard(token_id)
+        self.revoked_api_tokens.add(token_id)
 
 
 def _profile_from_event_data(data: dict[str, Any]) -> Profile:
@@ -148,7 +203,8 @@ def _profile_from_event_data(data: dict[str, Any]) -> Profile:
     return Profile(name_ja=data["name_ja"], name_en=data["name_en"],
                    roles=frozenset(Role(role) for role in data["roles"]),
                    prefecture=Prefecture.parse(data["prefecture"]),
-                   capabilities=tuple(data["capabilities"]))
+                   capabilities=tuple(data["capabilities"]),
+                   clusters=tuple(data["clusters"]))
 
 
 def _name(value: str | None, language: str) -> str | None:
@@ -196,3 +252,29 @@ def _capabilities(values: Any) -> tuple[str, ...]:
     return tuple(sorted(tags))
 
 
+
+
+def _clusters(values: Any) -> tuple[str, ...]:
+    names = set()
+    for value in values or ():
+        name = normalise_capability(str(value))
+        if not name or len(name) > MAX_CLUSTER_LENGTH:
+            raise ClusterNameInvalidError(
+                f"cluster name {value!r} must have 1 to {MAX_CLUSTER_LENGTH} characters")
+        names.add(name)
+    if len(names) > MAX_CLUSTERS:
+        raise TooManyClustersError(
+            f"{len(names)} clusters given; an organisation belongs to at most {MAX_CLUSTERS}, "
+            "so keep the ones it trades in")
+    return tuple(sorted(names))
+
+
+def _token_label(value: str | None) -> str | None:
+    if value is None:
+        return None
+    label = " ".join(value.split())
+    if len(label) > MAX_TOKEN_LABEL_LENGTH:
+        raise ApiTokenLabelTooLongError(
+            f"the token label has {len(label)} characters; shorten it to at most "
+            f"{MAX_TOKEN_LABEL_LENGTH}")
+    return label or None
