@@ -8,18 +8,23 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
-from events import Clock, LedgerApplication, system_clock
-from marketplace.domain import NotFoundError, Organisation, Profile
-from marketplace.readmodels import OrganisationQueries, build_projectors, hash_api_token
+from events import Clock, system_clock
+from marketplace.commands.base import LotNotFoundError, OrganisationNotFoundError
+from marketplace.commands.bidding import BiddingCommands
+from marketplace.commands.idempotency import IdempotencyCommands
+from marketplace.commands.lots import LotCommands
+from marketplace.commands.needs import NeedCommands, NeedNotFoundError
+from marketplace.domain import Organisation, Profile
+from marketplace.readmodels import (
+    LotQueries,
+    OrganisationQueries,
+    build_projectors,
+    hash_api_token,
+)
 
 API_TOKEN_PREFIX = "kyodo_"  # noqa: S105 (a prefix that makes leaked tokens greppable)
-PROFILE_FIELDS = frozenset({"name_ja", "name_en", "roles", "prefecture", "capabilities"})
-
-
-class OrganisationNotFoundError(NotFoundError):
-    """No organisation has this id."""
+PROFILE_FIELDS = frozenset({"name_ja", "name_en", "roles", "prefecture", "capabilities",
+                            "clusters"})
 
 
 @dataclass(frozen=True)
@@ -29,20 +34,34 @@ class Registration:
     """Shown once: only its hash is kept."""
 
 
-class Marketplace(LedgerApplication):
-    """Kyodo's one ledger application: every aggregate, every command, one global order."""
+@dataclass(frozen=True)
+class IssuedToken:
+    token_id: UUID
+    api_token: str
+    """Shown once: only its hash is kept."""
+
+
+class Marketplace(NeedCommands, LotCommands, BiddingCommands, IdempotencyCommands):
+    """Kyodo's one ledger application: every aggregate, every command, one global order.
+
+    Organisations' commands are here; buyers', lots' and suppliers' are mixed in from
+    ``marketplace.commands``.
+    """
 
     name: ClassVar[str] = "Ledger"  # type: ignore[misc]
 
     def __init__(self, database_url: str, clock: Clock = system_clock) -> None:
         super().__init__(database_url, projectors=build_projectors(), clock=clock)
         self.organisations = OrganisationQueries(self.engine)
+        self.lots = LotQueries(self.engine)
 
     def register_organisation(self, *, name_ja: str | None = None, name_en: str | None = None,
-                              roles: Any, prefecture: str, capabilities: Any = ()) -> Registration:
+                              roles: Any, prefecture: str, capabilities: Any = (),
+                              clusters: Any = ()) -> Registration:
         """Registers a company with its first API token."""
         profile = Profile.create(name_ja=name_ja, name_en=name_en, roles=roles,
-                                 prefecture=prefecture, capabilities=capabilities)
+                                 prefecture=prefecture, capabilities=capabilities,
+                                 clusters=clusters)
 
         def decide() -> Registration:
             at = self.clock()
@@ -67,14 +86,32 @@ class Marketplace(LedgerApplication):
             return changed
         return self.command(decide)
 
-    def _organisation(self, organisation_id: UUID) -> Organisation:
-        try:
-            organisation: object = self.repository.get(organisation_id)
-        except AggregateNotFoundError:
-            raise OrganisationNotFoundError(f"no organisation has id {organisation_id}") from None
-        if not isinstance(organisation, Organisation):
-            raise OrganisationNotFoundError(f"no organisation has id {organisation_id}")
-        return organisation
+    def issue_api_token(self, organisation_id: UUID, label: str | None = None) -> IssuedToken:
+        """Issues another API token for the organisation, e.g. one per system that calls us."""
+        def decide() -> IssuedToken:
+            organisation = self._organisation(organisation_id)
+            token, token_id = _new_api_token(), uuid.uuid4()
+            organisation.issue_api_token(token_id, hash_api_token(token), label=label,
+                                         at=self.clock())
+            self.save(organisation)
+            return IssuedToken(token_id, token)
+        return self.command(decide)
+
+    def revoke_api_token(self, organisation_id: UUID, token_id: UUID) -> None:
+        """Stops the token from acting for the organisation, from this command on."""
+        def decide() -> None:
+            organisation = self._organisation(organisation_id)
+            organisation.revoke_api_token(token_id, at=self.clock())
+            self.save(organisation)
+        self.command(decide)
+
+    def close_due_lots(self) -> list[UUID]:
+        """Records the close of every lot past its close time; returns their ids."""
+        return [lot_id for lot_id in self.lots.due(self.clock()) if self.close_lot(lot_id)]
+
+
+__all__ = ["IssuedToken", "LotNotFoundError", "Marketplace", "NeedNotFoundError",
+           "OrganisationNotFoundError", "Registration"]
 
 
 def _new_api_token() -> str:

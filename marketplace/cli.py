@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import click
 import sqlalchemy.exc
@@ -19,9 +23,11 @@ from events import (
     safe_url,
 )
 from marketplace import schema
+from marketplace.application import OrganisationNotFoundError
 from marketplace.bootstrap import STARTUP_ERRORS, open_marketplace
 from marketplace.demo import seed_demo_cluster
 from marketplace.domain import NotFoundError, RuleViolationError
+from marketplace.readmodels import OrganisationView
 from marketplace.settings import Settings
 
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -117,6 +123,101 @@ def demo() -> None:
     added = seed_demo_cluster(open_marketplace(Settings.from_env()))
     click.echo(f"demo cluster: {added} organisations registered" if added else
                "demo cluster: the marketplace already has organisations; nothing added", err=True)
+
+
+@cli.group()
+def org() -> None:
+    """Organisations and their API tokens."""
+
+
+@org.command("list")
+def list_organisations() -> None:
+    """Print every organisation: id, name, roles, prefecture."""
+    queries = open_marketplace(Settings.from_env()).organisations
+    rows: list[OrganisationView] = []
+    page = 500
+    while batch := queries.search(limit=page, offset=len(rows)):
+        rows.extend(batch)
+        if len(batch) < page:
+            break
+    _print_table(("id", "name", "roles", "prefecture"),
+                 [(str(o.id), o.display_name, ",".join(o.roles), o.prefecture) for o in rows])
+
+
+@org.group()
+def token() -> None:
+    """Create, list and revoke an organisation's API tokens."""
+
+
+@token.command("create")
+@click.argument("organisation_id")
+@click.option("--label", help="What the token is for, e.g. the system that will use it.")
+def create_token(organisation_id: str, label: str | None) -> None:
+    """Issue a new API token; print it (only it) on stdout, once."""
+    organisation = _uuid(organisation_id, "an organisation id")
+    issued = open_marketplace(Settings.from_env()).issue_api_token(organisation, label=label)
+    click.echo(issued.api_token)
+    click.echo(f"API token {issued.token_id} issued; it is shown only this once, keep it secret",
+               err=True)
+
+
+@token.command("list")
+@click.argument("organisation_id")
+def list_tokens(organisation_id: str) -> None:
+    """Print the organisation's tokens: id, label, issued, revoked (never the tokens)."""
+    organisation = _uuid(organisation_id, "an organisation id")
+    marketplace = open_marketplace(Settings.from_env())
+    if marketplace.organisations.get(organisation) is None:
+        raise OrganisationNotFoundError(f"no organisation has id {organisation}")
+    tokens = marketplace.organisations.api_tokens(organisation)
+    _print_table(("token id", "label", "issued", "revoked"),
+                 [(str(t.token_id), t.label or "-", _instant(t.issued_at),
+                   _instant(t.revoked_at)) for t in tokens])
+
+
+@token.command("revoke")
+@click.argument("organisation_id")
+@click.argument("token_id")
+def revoke_token(organisation_id: str, token_id: str) -> None:
+    """Revoke a token: it stops authenticating at once."""
+    organisation = _uuid(organisation_id, "an organisation id")
+    revoked = _uuid(token_id, "a token id")
+    open_marketplace(Settings.from_env()).revoke_api_token(organisation, revoked)
+    click.echo(f"API token {revoked} revoked; it no longer authenticates", err=True)
+
+
+def _uuid(text: str, what: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise click.ClickException(
+            f"{text!r} is not {what}; ids look like 0f8fad5b-d9cb-469f-a165-70867728950e "
+            "(`marketplace org list` shows them)") from None
+
+
+def _instant(at: datetime | None) -> str:
+    return "-" if at is None else at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """Columns padded to their widest cell, counting a Japanese character as two columns."""
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    widths = [max(width(row[i]) for row in (headers, *rows)) for i in range(len(headers))]
+    for row in (headers, *rows):
+        click.echo("  ".join(cell + " " * (w - width(cell))
+                             for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@cli.command()
+def openapi() -> None:
+    """Print the JSON API's OpenAPI document (JSON); needs no database."""
+    import importlib
+    import json
+
+    # Named, not imported, like `serve`'s app: the core does not depend on the web layer.
+    document = importlib.import_module("web.app").openapi_document()
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 
 def _reach(settings: Settings) -> Engine:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from marketplace.application import Marketplace, OrganisationNotFoundError
 from marketplace.domain import Prefecture, Role, normalise_capability
 from marketplace.readmodels import OrganisationView
+from web.idempotency import idempotent
 
 
 class OrganisationRegistration(msgspec.Struct, forbid_unknown_fields=True):
@@ -25,6 +26,7 @@ class OrganisationRegistration(msgspec.Struct, forbid_unknown_fields=True):
     name_ja: str | None = None
     name_en: str | None = None
     capabilities: list[str] = msgspec.field(default_factory=list)
+    clusters: list[str] = msgspec.field(default_factory=list)
 
 
 class OrganisationProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -35,6 +37,7 @@ class OrganisationProfileUpdate(msgspec.Struct, forbid_unknown_fields=True):
     roles: list[str] | msgspec.UnsetType = msgspec.UNSET
     prefecture: str | msgspec.UnsetType = msgspec.UNSET
     capabilities: list[str] | msgspec.UnsetType = msgspec.UNSET
+    clusters: list[str] | msgspec.UnsetType = msgspec.UNSET
 
 
 class RegisteredOrganisation(msgspec.Struct):
@@ -67,22 +70,29 @@ class OrganisationController(Controller):
         role: FromQuery[Role | None] = None,
         prefecture: FromQuery[str | None] = None,
         capability: FromQuery[str | None] = None,
+        cluster: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[OrganisationView]:
-        """Organisations of the cluster, by name; filter by role, prefecture, capability tag."""
+        """Organisations by name; filter by role, prefecture, capability tag and cluster."""
         return marketplace.organisations.search(
             role=role, prefecture=Prefecture.parse(prefecture) if prefecture else None,
             capability=normalise_capability(capability) if capability else None,
+            cluster=normalise_capability(cluster) if cluster else None,
             limit=limit, offset=offset)
 
     @post(status_code=HTTP_201_CREATED, sync_to_thread=True)
-    def register_organisation(self, marketplace: NamedDependency[Marketplace],
-                              data: JSONBody[OrganisationRegistration]) -> RegisteredOrganisation:
+    def register_organisation(
+            self, request: Request[Any, Any, Any], marketplace: NamedDependency[Marketplace],
+            data: JSONBody[OrganisationRegistration]) -> Response[RegisteredOrganisation]:
         """Register an organisation; the response carries its first API token, once."""
-        registration = marketplace.register_organisation(**msgspec.structs.asdict(data))
-        return RegisteredOrganisation(organisation=_get(marketplace, registration.organisation_id),
-                                      api_token=registration.api_token)
+        def produce() -> tuple[int, RegisteredOrganisation]:
+            registration = marketplace.register_organisation(**msgspec.structs.asdict(data))
+            return HTTP_201_CREATED, RegisteredOrganisation(
+                organisation=_get(marketplace, registration.organisation_id),
+                api_token=registration.api_token)
+        # Registration has no acting organisation yet: its keys share the anonymous scope.
+        return idempotent(request, marketplace, None, data, produce)
 
     @get("/{organisation_id:uuid}", sync_to_thread=True)
     def get_organisation(self, marketplace: NamedDependency[Marketplace],

@@ -53,6 +53,8 @@ class NeedView:
     """open, pooled (in ``lot_id``) or withdrawn."""
     lot_id: UUID | None
     version: int
+    position: int
+    """The ledger position of the need's last event."""
     posted_at: datetime
     updated_at: datetime
 

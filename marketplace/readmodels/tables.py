@@ -60,6 +60,14 @@ organisation_capabilities = sa.Table(
     sa.Index(None, "tag"),
 )
 
+organisation_clusters = sa.Table(
+    "organisation_clusters", metadata,
+    sa.Column("organisation_id", sa.Uuid,
+              sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("cluster", sa.String(60), primary_key=True),
+    sa.Index(None, "cluster"),
+)
+
 api_tokens = sa.Table(
     "api_tokens", metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
@@ -68,4 +76,5 @@ api_tokens = sa.Table(
               sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("issued_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime),
+    sa.Column("label", sa.String(80)),
 )

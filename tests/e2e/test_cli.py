@@ -1,14 +1,19 @@
 """The `marketplace` command as a person runs it: one line on bad set-up, never a traceback."""
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID, uuid4
 
 import pytest
 
+from marketplace import schema
+from marketplace.application import Marketplace
 from tests.databases import database
+from tests.helpers import GUNMA_PRESS
 
 MARKETPLACE = str(Path(sys.executable).with_name("marketplace"))
 
@@ -36,7 +41,8 @@ def test_migrate_seed_and_replay_from_the_command_line(env: dict[str, str]) -> N
     assert "nothing added" in again.stderr
     assert replayed.returncode == 0, replayed.stderr
     assert "replayed 18 events" in replayed.stderr
-    assert current.stdout.strip() == "database: 0001; code: 0001"
+    head = schema.head_revision()
+    assert current.stdout.strip() == f"database: {head}; code: {head}"
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -78,3 +84,55 @@ def test_an_unwritable_var_directory_is_one_line(tmp_path: Path) -> None:
     env = {"MARKETPLACE_VAR_DIR": str(tmp_path / "file" / "var")}
 
     assert "MARKETPLACE_VAR_DIR" in one_line_error(run("db", "upgrade", env=env))
+
+
+def registered(env: dict[str, str]) -> tuple[Marketplace, UUID]:
+    """A migrated marketplace with one organisation, set up in-process (subprocesses are slow)."""
+    url = env["MARKETPLACE_DATABASE_URL"]
+    schema.upgrade(url)
+    marketplace = Marketplace(url)
+    return marketplace, marketplace.register_organisation(**GUNMA_PRESS).organisation_id
+
+
+def test_an_organisations_tokens_are_created_listed_and_revoked_from_the_command_line(
+        env: dict[str, str]) -> None:
+    marketplace, organisation_id = registered(env)
+    listed = run("org", "list", env=env)
+    created = run("org", "token", "create", str(organisation_id), "--label", "ERP export",
+                  env=env)
+    token = created.stdout.strip()
+    [issued] = [t for t in marketplace.organisations.api_tokens(organisation_id) if t.label]
+    authenticated = marketplace.organisations.organisation_for_token(token)
+
+    revoked = run("org", "token", "revoke", str(organisation_id), str(issued.token_id), env=env)
+    tokens = run("org", "token", "list", str(organisation_id), env=env)
+
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(rf"^{organisation_id}\s+上州精密プレス\s+buyer,supplier\s+JP-10$",
+                     listed.stdout, re.MULTILINE), listed.stdout
+    assert created.returncode == 0, created.stderr
+    assert re.fullmatch(r"kyodo_[\w-]{43}\n", created.stdout), "stdout must be the token only"
+    assert "shown only this once" in created.stderr
+    assert authenticated == organisation_id
+    assert revoked.returncode == 0, revoked.stderr
+    assert marketplace.organisations.organisation_for_token(token) is None
+    header, *rows = tokens.stdout.splitlines()
+    assert header.split() == ["token", "id", "label", "issued", "revoked"]
+    assert len(rows) == 2
+    [erp_row] = [row for row in rows if row.startswith(str(issued.token_id))]
+    assert re.fullmatch(rf"{issued.token_id}\s+ERP export\s+\S+Z\s+\S+Z", erp_row), erp_row
+    assert token not in tokens.stdout
+
+
+def test_a_bad_or_unknown_id_is_one_line_and_exit_code_one(tmp_path: Path) -> None:
+    with database("sqlite", tmp_path) as url:
+        env = {"MARKETPLACE_DATABASE_URL": url, "MARKETPLACE_VAR_DIR": str(tmp_path / "var")}
+        _, organisation_id = registered(env)
+        unknown = uuid4()
+
+        malformed = run("org", "token", "create", "not-a-uuid", env=env)
+        missing = run("org", "token", "revoke", str(organisation_id), str(unknown), env=env)
+
+    assert malformed.returncode == missing.returncode == 1
+    assert "'not-a-uuid' is not an organisation id" in one_line_error(malformed)
+    assert f"no API token with id {unknown}" in one_line_error(missing)

@@ -55,6 +55,36 @@ def test_the_list_filters_by_role_prefecture_and_capability(api: httpx.Client) -
     assert names(role="supplier", prefecture="JP-10") == ["上州精密プレス"]
 
 
+def test_the_list_filters_by_cluster_in_its_normalised_form(api: httpx.Client) -> None:
+    register(api, clusters=["Gunma-Press-Kai"])
+    register(api, name_ja="両毛樹脂", clusters=["両毛ものづくりネット", "gunma-press-kai"])
+    register(api, name_ja="北関東パッケージ")
+
+    def names(cluster: str) -> list[object]:
+        response = api.get("/api/v1/organisations", params={"cluster": cluster})
+        assert response.status_code == 200, response.text
+        return [o["name_ja"] for o in response.json()]
+
+    assert names("ＧＵＮＭＡ-press-kai") == ["上州精密プレス", "両毛樹脂"]
+    assert names("両毛ものづくりネット") == ["両毛樹脂"]
+    assert names("nobody's cluster") == []
+
+
+def test_clusters_are_registered_normalised_and_replaced_by_a_profile_update(
+        api: httpx.Client) -> None:
+    body = register(api, clusters=["Gunma-Press-Kai", "両毛ものづくりネット"])
+    organisation = body["organisation"]
+    assert isinstance(organisation, dict)
+
+    response = api.patch(f"/api/v1/organisations/{organisation['id']}",
+                         json={"clusters": ["Kita Kanto"]},
+                         headers={"Authorization": f"Bearer {body['api_token']}"})
+
+    assert organisation["clusters"] == ["gunma-press-kai", "両毛ものづくりネット"]
+    assert response.status_code == 200, response.text
+    assert response.json()["clusters"] == ["kita kanto"]
+
+
 def test_an_organisation_updates_its_own_profile_with_its_token(api: httpx.Client) -> None:
     body = register(api)
     organisation_id = body["organisation"]["id"]  # type: ignore[index]
@@ -98,6 +128,8 @@ def test_a_profile_update_needs_the_organisations_own_token(
     (b'{"roles": ["buyer"], "prefecture": "Mars", "name_en": "X"}', 422, "unknown_prefecture",
      "Mars"),
     (b'{"roles": ["chef"], "prefecture": "Gunma", "name_en": "X"}', 422, "unknown_role", "chef"),
+    (b'{"roles": ["buyer"], "prefecture": "Gunma", "name_en": "X", "clusters": [" "]}', 422,
+     "cluster_name_invalid", "1 to 60 characters"),
 ])
 def test_bad_input_gets_a_clear_4xx_and_writes_nothing(
         api: httpx.Client, migrated_url: str, body: bytes, status: int, code: str,
