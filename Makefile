@@ -30,7 +30,7 @@ migrate: install
 	$(BIN)/marketplace db upgrade
 
 demo: install
-	$(BIN)/marketplace demo
+	$(BIN)/marketplace demo seed
 
 install: $(VENV)/.synced $(HTMX)
 

@@ -117,12 +117,15 @@ def replay(batch_size: int) -> None:
     click.echo(f"replayed {replayed} events into the read models", err=True)
 
 
-@cli.command()
+@cli.group()
 def demo() -> None:
-    """Seed a demo cluster into an empty marketplace."""
-    added = seed_demo_cluster(open_marketplace(Settings.from_env()))
-    click.echo(f"demo cluster: {added} organisations registered" if added else
-               "demo cluster: the marketplace already has organisations; nothing added", err=True)
+    """The demo cluster."""
+
+
+@demo.command()
+def seed() -> None:
+    """Seed a demo cluster (firms, needs, lots, bids) into an empty marketplace."""
+    click.echo(seed_demo_cluster(open_marketplace(Settings.from_env())).describe(), err=True)
 
 
 @cli.group()

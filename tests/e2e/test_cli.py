@@ -13,7 +13,7 @@ import pytest
 from marketplace import schema
 from marketplace.application import Marketplace
 from tests.databases import database
-from tests.helpers import GUNMA_PRESS
+from tests.helpers import GUNMA_PRESS, ledger_length
 
 MARKETPLACE = str(Path(sys.executable).with_name("marketplace"))
 
@@ -31,16 +31,16 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, st
 
 def test_migrate_seed_and_replay_from_the_command_line(env: dict[str, str]) -> None:
     assert run("db", "upgrade", env=env).returncode == 0
-    seeded = run("demo", env=env)
-    again = run("demo", env=env)
+    seeded = run("demo", "seed", env=env)
+    again = run("demo", "seed", env=env)
     replayed = run("replay", "--batch-size", "4", env=env)
     current = run("db", "current", env=env)
 
     assert seeded.returncode == 0, seeded.stderr
-    assert "9 organisations registered" in seeded.stderr
+    assert "demo cluster: 13 organisations" in seeded.stderr
     assert "nothing added" in again.stderr
     assert replayed.returncode == 0, replayed.stderr
-    assert "replayed 18 events" in replayed.stderr
+    assert f"replayed {ledger_length(env['MARKETPLACE_DATABASE_URL'])} events" in replayed.stderr
     head = schema.head_revision()
     assert current.stdout.strip() == f"database: {head}; code: {head}"
 
@@ -57,7 +57,7 @@ def test_an_unreachable_database_is_one_line_and_a_failed_exit(tmp_path: Path) -
     env = {"MARKETPLACE_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/kyodo",
            "MARKETPLACE_VAR_DIR": str(tmp_path)}
 
-    for command in (["serve"], ["db", "upgrade"], ["replay"], ["demo"]):
+    for command in (["serve"], ["db", "upgrade"], ["replay"], ["demo", "seed"]):
         assert "cannot reach the database" in one_line_error(run(*command, env=env))
 
 
@@ -136,3 +136,17 @@ def test_a_bad_or_unknown_id_is_one_line_and_exit_code_one(tmp_path: Path) -> No
     assert malformed.returncode == missing.returncode == 1
     assert "'not-a-uuid' is not an organisation id" in one_line_error(malformed)
     assert f"no API token with id {unknown}" in one_line_error(missing)
+
+
+def test_openapi_prints_the_api_document_as_json_without_a_database(tmp_path: Path) -> None:
+    import json  # appended alone to a file others are editing: its imports stay theirs
+
+    unreachable = {"MARKETPLACE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none",
+                   "MARKETPLACE_VAR_DIR": str(tmp_path / "var")}
+
+    printed = run("openapi", env=unreachable)
+
+    assert printed.returncode == 0, printed.stderr
+    document = json.loads(printed.stdout)
+    assert document["info"]["title"] == "Kyodo API"
+    assert {"/api/v1/lots", "/api/v1/needs", "/api/v1/bids/{bid_id}"} <= set(document["paths"])
