@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -40,9 +41,11 @@ class NeedCommands(Commands):
             raise TypeError(f"not need fields: {', '.join(sorted(unknown))}")
 
         def decide() -> bool:
+            at = self.clock()
             need = self._own_need(buyer_id, need_id)
-            changed = need.revise(at=self.clock(), **changes)
-            if changed:
+            released = self._release_from_cancelled_lot(need, at)
+            changed = need.revise(at=at, **changes)
+            if changed or released:
                 self.save(need)
             return changed
         return self.command(decide)
@@ -53,6 +56,7 @@ class NeedCommands(Commands):
             at = self.clock()
             need = self._own_need(buyer_id, need_id)
             changed: list[Any] = [need]
+            self._release_from_cancelled_lot(need, at)
             if need.lot_id is not None:
                 lot = self._lot(need.lot_id)
                 lot.withdraw_commitment(buyer_id, need_id, at=at)
@@ -68,6 +72,7 @@ class NeedCommands(Commands):
         def decide() -> None:
             at = self.clock()
             lot, need = self._lot(lot_id), self._own_need(buyer_id, need_id)
+            self._release_from_cancelled_lot(need, at)
             lot.pool_need(self._participant(buyer_id), need.id, need.line, quantity=quantity,
                           max_unit_price=max_unit_price, at=at)
             need.pool_into(lot.id, at=at)
@@ -95,6 +100,13 @@ class NeedCommands(Commands):
             need.unpool_from(lot.id, at=at)
             self.save(lot, need)
         self.command(decide)
+
+    def _release_from_cancelled_lot(self, need: Need, at: datetime) -> bool:
+        """A need pooled in a lot that was since cancelled is free again; True if released."""
+        if need.lot_id is None or self._lot(need.lot_id).cancel_reason is None:
+            return False
+        need.unpool_from(need.lot_id, at=at)
+        return True
 
     def _own_need(self, buyer_id: UUID, need_id: UUID) -> Need:
         need = self._load(Need, need_id, NeedNotFoundError, "need of yours")

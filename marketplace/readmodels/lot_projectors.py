@@ -111,7 +111,8 @@ def _need_pooled(connection: Connection, event: Lot.NeedPooled, position: int) -
 def _commitment_changed(connection: Connection, event: Lot.CommitmentChanged,
                         position: int) -> None:
     connection.execute(sa.update(lot_commitments)
-                       .where(lot_commitments.c.need_id == event.need_id)
+                       .where(lot_commitments.c.lot_id == event.originator_id,
+                              lot_commitments.c.need_id == event.need_id)
                        .values(quantity=event.quantity, max_unit_price=event.max_unit_price,
                                updated_at=event.timestamp))
     _refresh_pool(connection, event, position)
@@ -120,7 +121,8 @@ def _commitment_changed(connection: Connection, event: Lot.CommitmentChanged,
 def _commitment_withdrawn(connection: Connection, event: Lot.CommitmentWithdrawn,
                           position: int) -> None:
     connection.execute(sa.delete(lot_commitments)
-                       .where(lot_commitments.c.need_id == event.need_id))
+                       .where(lot_commitments.c.lot_id == event.originator_id,
+                              lot_commitments.c.need_id == event.need_id))
     _refresh_pool(connection, event, position)
 
 
@@ -167,7 +169,7 @@ def _bid_revised(connection: Connection, event: Lot.BidRevised, position: int) -
                                  .where(bids.c.id == event.bid_id)).scalar_one()
     connection.execute(sa.update(bids).where(bids.c.id == event.bid_id).values(
         is_consortium=bool(event.shares), capacity=event.terms["capacity"] or Decimal(0),
-        updated_at=event.timestamp, **_terms_columns(event.terms)))
+        counts=True, updated_at=event.timestamp, **_terms_columns(event.terms)))
     _write_members(connection, event.bid_id, lead_id, event.shares)
     _refresh_bid(connection, event.bid_id)
     _update_lot(connection, event, position)

@@ -253,11 +253,20 @@ class LotQueries:
         return found[0] if found else None
 
     def commitments(self, organisation_id: UUID) -> MyCommitments:
+        """What binds the organisation: its needs pooled and its live bids, in lots that were
+        not cancelled (a cancelled lot binds nobody)."""
+        live_lots = sa.select(lots.c.id).where(lots.c.status != "cancelled")
         with reading(self.engine) as connection:
+            bids = [b for b in _bids(connection, organisation_id)
+                    if b.status == "live" and _binds(b, organisation_id)]
+            cancelled = set(connection.execute(sa.select(lots.c.id).where(
+                lots.c.status == "cancelled", lots.c.id.in_({b.lot_id for b in bids})
+            )).scalars()) if bids else set()
             return MyCommitments(
-                pooled=_commitments(connection, lot_commitments.c.buyer_id == organisation_id),
-                bids=[b for b in _bids(connection, organisation_id)
-                      if b.status == "live" and _binds(b, organisation_id)])
+                pooled=_commitments(connection, sa.and_(
+                    lot_commitments.c.buyer_id == organisation_id,
+                    lot_commitments.c.lot_id.in_(live_lots))),
+                bids=[b for b in bids if b.lot_id not in cancelled])
 
 
 def _binds(bid: BidView, organisation_id: UUID) -> bool:

@@ -76,9 +76,9 @@ lot_prefectures = sa.Table(
 
 lot_commitments = sa.Table(
     "lot_commitments", metadata,
-    sa.Column("need_id", sa.Uuid, primary_key=True),
-    sa.Column("lot_id", sa.Uuid, sa.ForeignKey("lots.id", ondelete="CASCADE"), nullable=False,
-              index=True),
+    sa.Column("lot_id", sa.Uuid, sa.ForeignKey("lots.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("need_id", sa.Uuid, primary_key=True, index=True),
     sa.Column("buyer_id", sa.Uuid, nullable=False, index=True),
     sa.Column("quantity", DecimalText, nullable=False),
     sa.Column("max_unit_price", DecimalText),
