@@ -1,88 +1,39 @@
+"""The Lot aggregate: opening, pooling, the close instant, cancelling, replay."""
+
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
 from marketplace.domain import lot_rules as rules
-from marketplace.domain.bids import BidTerms
 from marketplace.domain.eligibility import (
     Eligibility,
     EligibilityMissingError,
     NotABuyerError,
-    NotASupplierError,
     NotEligibleError,
     Participant,
 )
-from marketplace.domain.items import ItemSpec, UnsupportedCurrencyError
 from marketplace.domain.lot import Commitment, Lot
 from marketplace.domain.need import NeedLine
-from marketplace.domain.organisation import Role
-from marketplace.domain.prefectures import Prefecture
-
-AT = datetime(2026, 11, 20, 9, tzinfo=UTC)
-CLOSES = AT + timedelta(days=7)  # 2026-11-27 18:00 JST
-BUYER, SUPPLIER = frozenset({Role.BUYER}), frozenset({Role.SUPPLIER})
-ITEM = ItemSpec.create(category="Steel sheet", specification="SPCC 1.0 mm", unit="kg")
-KIRYU = Eligibility.create(cluster="Kiryu Textile")
-
-
-def org(roles: frozenset[Role] = SUPPLIER, prefecture: str = "Gunma",
-        clusters: tuple[str, ...] = ("kiryu textile",)) -> Participant:
-    return Participant(uuid4(), roles, Prefecture.parse(prefecture), frozenset(clusters))
-
-
-ORGANISER = org(BUYER)
-
-
-def a_lot(eligibility: Eligibility = KIRYU, **overrides: Any) -> Lot:
-    fields: dict[str, Any] = {"currency": "JPY", "closes_at": CLOSES, "thresholds": [1000, 5000],
-                              "eligibility": eligibility, "at": AT}
-    fields.update(overrides)
-    lot = Lot.open(ORGANISER, ITEM, **fields)
-    lot.collect_events()
-    return lot
-
-
-def a_line(**overrides: Any) -> NeedLine:
-    fields: dict[str, Any] = {"category": "steel sheet", "specification": "SPCC 1 mm",
-                              "unit": "kg", "quantity": "800", "needed_by": "2026-12-15",
-                              "delivery_prefecture": "Gunma", "max_unit_price": "190"}
-    fields.update(overrides)
-    return NeedLine.create(today=AT.date(), **fields)
-
-
-def terms(**overrides: Any) -> BidTerms:
-    fields: dict[str, Any] = {"tiers": [{"from_quantity": 100, "unit_price": 200},
-                                        {"from_quantity": 1000, "unit_price": 180}],
-                              "capacity": 2000, "minimum_quantity": 100, "lead_time_days": 14,
-                              "valid_until": "2026-12-31"}
-    fields.update(overrides)
-    return BidTerms.create(**fields)
-
-
-def bidding_alone(lot: Lot, supplier: Participant, at: datetime = AT) -> UUID:
-    bid_id = uuid4()
-    lot.join(supplier, at=at)
-    lot.place_bid(supplier, bid_id, terms(), at=at)
-    return bid_id
-
-
-def consortium(lot: Lot, lead: Participant, *members: Participant) -> UUID:
-    shares = {lead.organisation_id: Decimal(1200)} | {m.organisation_id: Decimal(400)
-                                                      for m in members}
-    bid_id = uuid4()
-    lot.join(lead, at=AT)
-    lot.place_bid(lead, bid_id, terms(capacity=None, shares=shares),
-                  members={m.organisation_id: m for m in members}, shares=shares, at=AT)
-    return bid_id
-
-
-def names(lot: Lot) -> list[str]:
-    return [type(event).__name__ for event in lot.collect_events()]
-
+from tests.unit.lot_builders import (
+    AT,
+    BUYER,
+    CLOSES,
+    ITEM,
+    KIRYU,
+    ORGANISER,
+    SUPPLIER,
+    a_line,
+    a_lot,
+    bidding_alone,
+    consortium,
+    names,
+    org,
+    terms,
+)
 
 # -- opening --------------------------------------------------------------------------------
 
@@ -237,175 +188,6 @@ def test_only_the_buyer_changes_or_withdraws_its_own_commitment() -> None:
     lot.withdraw_commitment(buyer.organisation_id, need_id, at=AT)
     assert lot.commitments == {}
     assert (lot.pooled_quantity, lot.buyer_count) == (Decimal(0), 0)
-
-
-# -- suppliers joining and bidding ----------------------------------------------------------
-
-
-def test_only_an_eligible_supplier_joins_and_joining_twice_changes_nothing() -> None:
-    lot, supplier = a_lot(), org()
-
-    first, again = lot.join(supplier, at=AT), lot.join(supplier, at=AT)
-
-    assert (first, again) == (True, False)
-    assert names(lot) == ["SupplierJoined"]
-    with pytest.raises(NotASupplierError, match="only suppliers join lots"):
-        lot.join(org(BUYER), at=AT)
-    with pytest.raises(NotEligibleError, match="members of the cluster 'kiryu textile'"):
-        lot.join(org(clusters=()), at=AT)
-
-
-def test_a_supplier_joins_before_bidding() -> None:
-    lot = a_lot()
-
-    with pytest.raises(rules.BidderNotJoinedError, match="join this lot before bidding"):
-        lot.place_bid(org(), uuid4(), terms(), at=AT)
-
-    assert lot.bids == {}
-
-
-def test_a_supplier_bids_once_per_lot() -> None:
-    lot, supplier = a_lot(), org()
-    bidding_alone(lot, supplier)
-
-    with pytest.raises(rules.AlreadyBiddingError, match="revise or withdraw that bid"):
-        lot.place_bid(supplier, uuid4(), terms(), at=AT)
-
-    assert len(lot.bids) == 1
-
-
-@pytest.mark.parametrize(("bid", "error", "message"), [
-    ({"unit": "t"}, rules.UnitMismatchError, "priced per t but this lot trades in kg"),
-    ({"currency": "usd"}, UnsupportedCurrencyError, "'usd' is not a currency"),
-    ({"terms": terms(valid_until="2026-11-26")}, rules.BidExpiresBeforeCloseError,
-     "valid until 2026-11-26 but the lot closes on 2026-11-27"),
-])
-def test_a_bid_off_the_lots_terms_is_rejected(bid: dict[str, Any], error: type[Exception],
-                                             message: str) -> None:
-    lot, supplier = a_lot(), org()
-    lot.join(supplier, at=AT)
-
-    with pytest.raises(error, match=message):
-        lot.place_bid(supplier, uuid4(), bid.pop("terms", terms()), at=AT, **bid)
-
-    assert lot.bids == {}
-
-
-def test_a_bid_in_the_lots_unit_and_currency_valid_until_the_close_date_is_placed() -> None:
-    lot, supplier, bid_id = a_lot(), org(), uuid4()
-    lot.join(supplier, at=AT)
-
-    lot.place_bid(supplier, bid_id, terms(valid_until="2026-11-27"), unit="KG", currency="jpy",
-                  at=AT)
-
-    assert lot.bids[bid_id].capacity == 2000
-    assert lot.bid_of(supplier.organisation_id) == lot.bids[bid_id]
-
-
-def test_only_the_bidder_revises_or_withdraws_its_bid() -> None:
-    lot, supplier, stranger = a_lot(), org(), org()
-    bid_id = bidding_alone(lot, supplier)
-
-    with pytest.raises(rules.BidNotFoundError, match=f"no bid {bid_id}"):
-        lot.revise_bid(stranger.organisation_id, bid_id, terms(), at=AT)
-    with pytest.raises(rules.BidNotFoundError):
-        lot.withdraw_bid(stranger.organisation_id, uuid4(), at=AT)
-    lot.revise_bid(supplier.organisation_id, bid_id, terms(capacity=1500), at=AT)
-
-    assert lot.bids[bid_id].capacity == 1500
-    lot.withdraw_bid(supplier.organisation_id, bid_id, at=AT)
-    assert lot.bids == {}
-
-
-# -- consortia ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("member", "error"), [
-    (org(BUYER), rules.ConsortiumMemberNotSupplierError),
-    (org(prefecture="Tochigi", clusters=()), rules.ConsortiumMemberNotEligibleError),
-])
-def test_every_consortium_member_is_an_eligible_supplier(member: Participant,
-                                                        error: type[Exception]) -> None:
-    lot = a_lot()
-
-    with pytest.raises(error, match=f"consortium member {member.organisation_id}"):
-        consortium(lot, org(), member)
-
-    assert lot.bids == {}
-
-
-def test_a_consortium_counts_once_every_member_accepted_with_their_shares_summed() -> None:
-    lot, lead, first, second = a_lot(), org(), org(), org()
-    bid_id = consortium(lot, lead, first, second)
-    lot.collect_events()
-
-    lot.accept_share(first, bid_id, at=AT)
-    partial = lot.bids[bid_id]
-    lot.accept_share(second, bid_id, at=AT)
-
-    assert (partial.counts, partial.capacity) == (False, Decimal(1600))
-    assert (lot.bids[bid_id].counts, lot.bids[bid_id].capacity) == (True, Decimal(2000))
-    assert names(lot) == ["SupplierJoined", "ConsortiumShareAccepted"] * 2
-    assert {first.organisation_id, second.organisation_id} <= lot.suppliers
-
-
-def test_accepting_twice_changes_nothing_and_the_lead_cannot_decline() -> None:
-    lot, lead, member = a_lot(), org(), org()
-    bid_id = consortium(lot, lead, member)
-    lot.accept_share(member, bid_id, at=AT)
-
-    assert not lot.accept_share(member, bid_id, at=AT)
-    assert not lot.accept_share(lead, bid_id, at=AT)
-    with pytest.raises(rules.LeadCannotDeclineError, match="withdraw the bid instead"):
-        lot.decline_share(lead.organisation_id, bid_id, at=AT)
-
-
-def test_a_member_that_declines_after_accepting_takes_its_share_away() -> None:
-    lot, lead, member = a_lot(), org(), org()
-    bid_id = consortium(lot, lead, member)
-    lot.accept_share(member, bid_id, at=AT)
-
-    declined = lot.decline_share(member.organisation_id, bid_id, at=AT)
-
-    assert declined
-    assert (lot.bids[bid_id].counts, lot.bids[bid_id].capacity) == (False, Decimal(1200))
-    assert lot.bid_of(member.organisation_id) is None
-    assert not lot.decline_share(member.organisation_id, bid_id, at=AT)
-
-
-def test_revising_a_consortium_bid_asks_every_other_member_to_accept_again() -> None:
-    lot, lead, member = a_lot(), org(), org()
-    bid_id = consortium(lot, lead, member)
-    lot.accept_share(member, bid_id, at=AT)
-    shares = lot.bids[bid_id].shares
-
-    lot.revise_bid(lead.organisation_id, bid_id, terms(capacity=None, shares=shares),
-                   members={member.organisation_id: member}, at=AT)
-
-    assert lot.bids[bid_id].accepted == {lead.organisation_id}
-    assert not lot.bids[bid_id].counts
-    with pytest.raises(rules.NotConsortiumLeadError, match="only the consortium's lead"):
-        lot.withdraw_bid(member.organisation_id, bid_id, at=AT)
-
-
-def test_a_member_bidding_alone_cannot_accept_a_share_until_it_withdraws() -> None:
-    lot, lead, member = a_lot(), org(), org()
-    bid_id = consortium(lot, lead, member)
-    own_bid = bidding_alone(lot, member)
-
-    with pytest.raises(rules.AlreadyBiddingError):
-        lot.accept_share(member, bid_id, at=AT)
-
-    lot.withdraw_bid(member.organisation_id, own_bid, at=AT)
-    assert lot.accept_share(member, bid_id, at=AT)
-
-
-def test_an_organisation_not_named_in_a_consortium_cannot_accept_its_share() -> None:
-    lot = a_lot()
-    bid_id = consortium(lot, org(), org())
-
-    with pytest.raises(rules.BidNotFoundError, match=f"not named in a bid {bid_id}"):
-        lot.accept_share(org(), bid_id, at=AT)
 
 
 # -- the close instant ----------------------------------------------------------------------
