@@ -61,7 +61,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
     open_marketplace(Settings.from_env())  # fail here, in one line, rather than in a worker
     click.echo(f"Kyodo on http://{host}:{port}", err=True)
-    uvicorn.run("web.app:create_app", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("web.app:serve_app", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=True, log_level="info")
 
 

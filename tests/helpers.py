@@ -27,3 +27,12 @@ def ledger_length(url: str) -> int:
 GUNMA_PRESS: dict[str, Any] = {
     "name_ja": "上州精密プレス", "name_en": "Joshu Precision Press", "roles": ["buyer", "supplier"],
     "prefecture": "Gunma", "capabilities": ["press", "spcc"]}
+
+
+def register_over_http(client: Any, **overrides: Any) -> tuple[str, dict[str, str]]:
+    """Registers an organisation through POST /api/v1/organisations (``client`` an httpx
+    Client); returns its id and the headers that act as it."""
+    response = client.post("/api/v1/organisations", json={**GUNMA_PRESS, **overrides})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["organisation"]["id"], {"Authorization": f"Bearer {body['api_token']}"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import ResponseHeader
@@ -18,8 +21,11 @@ from marketplace.application import Marketplace
 from marketplace.bootstrap import open_marketplace
 from marketplace.settings import Settings
 from web.api import OrganisationController
+from web.closer import lot_closer
 from web.errors import exception_handlers
 from web.health import health
+from web.lots_api import BidController, BiddingController, LotController
+from web.needs_api import CommitmentController, NeedController, my_commitments
 from web.pages import home
 
 HERE = Path(__file__).resolve().parent
@@ -34,18 +40,49 @@ SECURITY_HEADERS = [
 ]
 
 
-def create_app(settings: Settings | None = None,
-               marketplace: Marketplace | None = None) -> Litestar:
-    """The web app on the configured marketplace (opened here unless one is given)."""
+#: How often the served app records the close of lots past their close time.
+CLOSE_LOTS_EVERY = 5.0
+
+
+def create_app(settings: Settings | None = None, marketplace: Marketplace | None = None,
+               close_lots_every: float | None = None) -> Litestar:
+    """The web app on the configured marketplace (opened here unless one is given).
+
+    With ``close_lots_every`` (seconds) it also records lots' closes in the background.
+    """
     if marketplace is None:
         marketplace = open_marketplace(settings or Settings.from_env())
+    opened = marketplace
 
     def provide_marketplace() -> Marketplace:
-        return marketplace
+        return opened
 
+    lifespan = [] if close_lots_every is None else [lot_closer(opened, close_lots_every)]
+    return _litestar(provide_marketplace, lifespan=lifespan)
+
+
+def serve_app() -> Litestar:
+    """The app as `marketplace serve` runs it: configured from the environment, closing lots."""
+    return create_app(close_lots_every=CLOSE_LOTS_EVERY)
+
+
+def openapi_document() -> dict[str, Any]:
+    """The JSON API's OpenAPI document, built without opening a database."""
+    def no_marketplace() -> Marketplace:
+        raise RuntimeError("this app only describes the API; it has no marketplace to serve")
+
+    return _litestar(no_marketplace).openapi_schema.to_schema()
+
+
+def _litestar(provide_marketplace: Callable[[], Marketplace],
+              lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
+              ) -> Litestar:
     return Litestar(
+        lifespan=list(lifespan),
         route_handlers=[
             home, health, OrganisationController,
+            NeedController, CommitmentController, my_commitments,
+            LotController, BiddingController, BidController,
             create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],
         dependencies={"marketplace": Provide(provide_marketplace, sync_to_thread=False)},

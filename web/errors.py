@@ -9,6 +9,7 @@ import sqlalchemy.exc
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -18,6 +19,7 @@ from litestar.status_codes import (
 
 from events import ConflictError, DatabaseUnavailableError
 from marketplace.domain import NotFoundError, RuleViolationError
+from marketplace.domain.errors import NotPermittedError
 
 log = logging.getLogger("kyodo.web")
 
@@ -29,6 +31,10 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
 
 def _rule_violation(_: Request[Any, Any, Any], error: RuleViolationError) -> Response[Any]:
     return error_response(HTTP_422_UNPROCESSABLE_ENTITY, error.code, error.message)
+
+
+def _not_permitted(_: Request[Any, Any, Any], error: NotPermittedError) -> Response[Any]:
+    return error_response(HTTP_403_FORBIDDEN, error.code, error.message)
 
 
 def _not_found(_: Request[Any, Any, Any], error: NotFoundError) -> Response[Any]:
@@ -70,6 +76,7 @@ def _internal(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
 
 exception_handlers: dict[type[Exception] | int, Any] = {
     RuleViolationError: _rule_violation,
+    NotPermittedError: _not_permitted,
     NotFoundError: _not_found,
     ConflictError: _conflict,
     DatabaseUnavailableError: _unavailable,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from marketplace.commands.base import Commands
+from marketplace.commands.base import Commands, OrganisationNotFoundError
 from marketplace.domain.bids import BidTerms, consortium_shares
 from marketplace.domain.eligibility import Participant
 from marketplace.domain.lot import Lot
@@ -93,4 +93,11 @@ class BiddingCommands(Commands):
         return self.command(decide)
 
     def _members(self, shares: Mapping[UUID, Decimal]) -> dict[UUID, Participant]:
-        return {member: self._participant(member) for member in shares}
+        """The named members the marketplace knows; the lot's rules refuse the others."""
+        members = {}
+        for member in shares:
+            try:
+                members[member] = self._participant(member)
+            except OrganisationNotFoundError:
+                continue
+        return members

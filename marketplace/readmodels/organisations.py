@@ -11,7 +11,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from events import Projectors
+from events import Projectors, reading
 from marketplace.domain import Organisation, Prefecture, Role
 from marketplace.readmodels.tables import (
     api_tokens,
@@ -178,7 +178,7 @@ class OrganisationQueries:
             query = query.where(organisations.c.id.in_(ids))
         query = query.order_by(sa.func.coalesce(organisations.c.name_ja, organisations.c.name_en),
                                organisations.c.id).limit(limit).offset(offset)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             rows = connection.execute(query).mappings().all()
             ids = [row["id"] for row in rows]
             lists = {field: _list_values(connection, table, column, ids)
@@ -187,13 +187,13 @@ class OrganisationQueries:
                               for field, values in lists.items()}) for row in rows]
 
     def count(self) -> int:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return int(connection.execute(
                 sa.select(sa.func.count()).select_from(organisations)).scalar_one())
 
     def organisation_for_token(self, token: str) -> UUID | None:
         """The organisation a live API token acts for, or None."""
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return connection.execute(
                 sa.select(api_tokens.c.organisation_id)
                 .where(api_tokens.c.token_hash == hash_api_token(token),
@@ -202,7 +202,7 @@ class OrganisationQueries:
 
     def api_tokens(self, organisation_id: UUID) -> list[ApiTokenView]:
         """The organisation's API tokens, live and revoked, oldest first."""
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             rows = connection.execute(
                 sa.select(api_tokens.c.token_id, api_tokens.c.label, api_tokens.c.issued_at,
                           api_tokens.c.revoked_at)

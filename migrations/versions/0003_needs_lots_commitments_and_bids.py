@@ -1,4 +1,4 @@
-"""Needs, lots, commitments and bids: the read models of pooled procurement.
+"""Needs, lots, commitments and bids: the read models of pooled procurement; idempotency keys.
 
 Revision ID: 0003
 Revises: 0002
@@ -103,10 +103,10 @@ def upgrade() -> None:
         sa.Column("updated_at", INSTANT, nullable=False),
         sa.ForeignKeyConstraint(["lot_id"], ["lots.id"],
                                 name="fk_lot_commitments_lot_id_lots", ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("need_id", name="pk_lot_commitments"),
+        sa.PrimaryKeyConstraint("lot_id", "need_id", name="pk_lot_commitments"),
     )
     op.create_index("ix_lot_commitments_buyer_id", "lot_commitments", ["buyer_id"])
-    op.create_index("ix_lot_commitments_lot_id", "lot_commitments", ["lot_id"])
+    op.create_index("ix_lot_commitments_need_id", "lot_commitments", ["need_id"])
 
     op.create_table(
         "lot_prefectures",
@@ -141,8 +141,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_bid_members_organisation_id", "bid_members", ["organisation_id"])
 
+    # Not a read model: the answers to keyed API requests (see marketplace/readmodels).
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.String(length=36), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("request_fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("response_body", sa.Text(), nullable=False),
+        sa.Column("created_at", INSTANT, nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key_hash", name="pk_idempotency_keys"),
+    )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
 
 def downgrade() -> None:
+    op.drop_table("idempotency_keys")
     op.drop_table("bid_members")
     op.drop_table("lot_suppliers")
     op.drop_table("lot_prefectures")
