@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -105,9 +106,15 @@ class Marketplace(NeedCommands, LotCommands, BiddingCommands, IdempotencyCommand
             self.save(organisation)
         self.command(decide)
 
-    def close_due_lots(self) -> list[UUID]:
-        """Records the close of every lot past its close time; returns their ids."""
-        return [lot_id for lot_id in self.lots.due(self.clock()) if self.close_lot(lot_id)]
+    def close_due_lots(self, settle: timedelta = timedelta(0)) -> list[UUID]:
+        """Records the close of every lot whose close time passed ``settle`` ago; their ids.
+
+        A command is decided at the time it was received, so one received just before the
+        close may still be waiting for the write lock after it; the served app lets lots
+        settle for longer than any such wait before fixing what stood at close.
+        """
+        due = self.lots.due(self.clock() - settle)
+        return [lot_id for lot_id in due if self.close_lot(lot_id)]
 
 
 __all__ = ["IssuedToken", "LotNotFoundError", "Marketplace", "NeedNotFoundError",

@@ -1,8 +1,9 @@
 """Records the close of lots as their close times pass, in the background of the served app.
 
-Commands never wait for this: each is decided against the clock, so a bid one instant after
-the close time is refused whether or not the close is recorded yet. Recording it fixes the
-lot's closing state on the ledger for allocation and audit, a few seconds after the fact.
+Commands never wait for this: each is decided against the time it was received, so a bid
+received one instant after the close time is refused whether or not the close is recorded
+yet. Recording it fixes the lot's closing state on the ledger for allocation and audit, once
+every command received before the close has been decided (``SETTLE`` after it).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 
 import anyio
 from litestar import Litestar
@@ -19,14 +21,21 @@ from marketplace.application import Marketplace
 log = logging.getLogger("kyodo.closer")
 
 
-def lot_closer(marketplace: Marketplace,
-               every: float) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+#: Longer than a command can wait for the write lock (SQLite's busy timeout, PostgreSQL's
+#: lock queue under load), so every command received before a close is decided before it.
+SETTLE = timedelta(seconds=60)
+
+
+Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
+
+
+def lot_closer(marketplace: Marketplace, every: float, settle: timedelta = SETTLE) -> Lifespan:
     """A Litestar lifespan that runs ``close_due_lots`` every ``every`` seconds."""
 
     async def close_due_lots_forever() -> None:
         while True:
             try:
-                closed = await anyio.to_thread.run_sync(marketplace.close_due_lots)
+                closed = await anyio.to_thread.run_sync(marketplace.close_due_lots, settle)
                 if closed:
                     log.info("recorded the close of %d lot(s)", len(closed))
             except Exception:

@@ -19,9 +19,11 @@ class BiddingCommands(Commands):
 
     def join_lot(self, supplier_id: UUID, lot_id: UUID) -> bool:
         """Lets an eligible supplier bid on the lot; False if it had already joined."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> bool:
             lot = self._lot(lot_id)
-            joined = lot.join(self._participant(supplier_id), at=self.clock())
+            joined = lot.join(self._participant(supplier_id), at=at)
             if joined:
                 self.save(lot)
             return joined
@@ -38,11 +40,13 @@ class BiddingCommands(Commands):
                                 capacity=None if members else capacity, shares=members)
         bid_id = uuid.uuid4()
 
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> UUID:
             lot = self._lot(lot_id)
             lot.place_bid(self._participant(supplier_id), bid_id, terms,
                           members=self._members(members), shares=members, unit=unit,
-                          currency=currency, at=self.clock())
+                          currency=currency, at=at)
             self.save(lot)
             return bid_id
         return self.command(decide)
@@ -52,6 +56,8 @@ class BiddingCommands(Commands):
                    capacity: Any = None, shares: Mapping[UUID, Any] | None = None,
                    unit: Any = None, currency: Any = None) -> None:
         """Replaces a bid's terms (a consortium's shares stay unless given); members re-accept."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> None:
             lot = self._lot(lot_id)
             current = lot.bids.get(bid_id)
@@ -61,22 +67,26 @@ class BiddingCommands(Commands):
                                     lead_time_days=lead_time_days, valid_until=valid_until,
                                     capacity=None if members else capacity, shares=members)
             lot.revise_bid(supplier_id, bid_id, terms, members=self._members(members),
-                           shares=members, unit=unit, currency=currency, at=self.clock())
+                           shares=members, unit=unit, currency=currency, at=at)
             self.save(lot)
         self.command(decide)
 
     def withdraw_bid(self, supplier_id: UUID, lot_id: UUID, bid_id: UUID) -> None:
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> None:
             lot = self._lot(lot_id)
-            lot.withdraw_bid(supplier_id, bid_id, at=self.clock())
+            lot.withdraw_bid(supplier_id, bid_id, at=at)
             self.save(lot)
         self.command(decide)
 
     def accept_consortium_share(self, member_id: UUID, lot_id: UUID, bid_id: UUID) -> bool:
         """A named member accepts its share of a consortium bid; False if it already had."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> bool:
             lot = self._lot(lot_id)
-            accepted = lot.accept_share(self._participant(member_id), bid_id, at=self.clock())
+            accepted = lot.accept_share(self._participant(member_id), bid_id, at=at)
             if accepted:
                 self.save(lot)
             return accepted
@@ -84,9 +94,11 @@ class BiddingCommands(Commands):
 
     def decline_consortium_share(self, member_id: UUID, lot_id: UUID, bid_id: UUID) -> bool:
         """A named member declines its share (or takes its acceptance back) before close."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> bool:
             lot: Lot = self._lot(lot_id)
-            declined = lot.decline_share(member_id, bid_id, at=self.clock())
+            declined = lot.decline_share(member_id, bid_id, at=at)
             if declined:
                 self.save(lot)
             return declined

@@ -22,19 +22,23 @@ class LotCommands(Commands):
         item = ItemSpec.create(category=category, specification=specification, unit=unit)
         eligibility = Eligibility.create(cluster=cluster, prefectures=prefectures)
 
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> UUID:
             lot = Lot.open(self._participant(organiser_id), item, currency=currency,
                            closes_at=closes_at, eligibility=eligibility, thresholds=thresholds,
-                           at=self.clock())
+                           at=at)
             self.save(lot)
             return lot.id
         return self.command(decide)
 
     def cancel_lot(self, organiser_id: UUID, lot_id: UUID, reason: Any) -> None:
         """Cancels a lot, telling every participant why."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> None:
             lot = self._lot(lot_id)
-            lot.cancel(organiser_id, reason, at=self.clock())
+            lot.cancel(organiser_id, reason, at=at)
             self.save(lot)
         self.command(decide)
 

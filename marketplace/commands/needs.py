@@ -22,8 +22,9 @@ class NeedCommands(Commands):
                   quantity: Any, needed_by: Any, delivery_prefecture: Any,
                   max_unit_price: Any = None) -> UUID:
         """Records a buyer's demand line; returns the need's id."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> UUID:
-            at = self.clock()
             self._participant(buyer_id).require(Role.BUYER, "post needs")
             line = NeedLine.create(
                 category=category, specification=specification, unit=unit, quantity=quantity,
@@ -40,8 +41,9 @@ class NeedCommands(Commands):
         if unknown:
             raise TypeError(f"not need fields: {', '.join(sorted(unknown))}")
 
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> bool:
-            at = self.clock()
             need = self._own_need(buyer_id, need_id)
             released = self._release_from_cancelled_lot(need, at)
             changed = need.revise(at=at, **changes)
@@ -52,8 +54,9 @@ class NeedCommands(Commands):
 
     def withdraw_need(self, buyer_id: UUID, need_id: UUID) -> None:
         """Withdraws a need, and its commitment from its lot if the lot is still open."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> None:
-            at = self.clock()
             need = self._own_need(buyer_id, need_id)
             changed: list[Any] = [need]
             self._release_from_cancelled_lot(need, at)
@@ -69,8 +72,9 @@ class NeedCommands(Commands):
     def pool_need(self, buyer_id: UUID, lot_id: UUID, need_id: UUID, *, quantity: Any = None,
                   max_unit_price: Any = None) -> None:
         """Commits a need to a lot: its quantity (or less) at most at its max unit price."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> None:
-            at = self.clock()
             lot, need = self._lot(lot_id), self._own_need(buyer_id, need_id)
             self._release_from_cancelled_lot(need, at)
             lot.pool_need(self._participant(buyer_id), need.id, need.line, quantity=quantity,
@@ -82,10 +86,12 @@ class NeedCommands(Commands):
     def change_commitment(self, buyer_id: UUID, lot_id: UUID, need_id: UUID, *,
                           quantity: Any = None, max_unit_price: Any = None) -> bool:
         """Changes a pooled need's committed quantity or max price until the lot closes."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> bool:
             lot, need = self._lot(lot_id), self._own_need(buyer_id, need_id)
             changed = lot.change_commitment(buyer_id, need.id, need.line, quantity=quantity,
-                                            max_unit_price=max_unit_price, at=self.clock())
+                                            max_unit_price=max_unit_price, at=at)
             if changed:
                 self.save(lot)
             return changed
@@ -93,8 +99,9 @@ class NeedCommands(Commands):
 
     def withdraw_commitment(self, buyer_id: UUID, lot_id: UUID, need_id: UUID) -> None:
         """Takes a need back out of a lot before it closes; the need stays open."""
+        at = self.clock()  # received now: the receive time decides deadlines
+
         def decide() -> None:
-            at = self.clock()
             lot, need = self._lot(lot_id), self._own_need(buyer_id, need_id)
             lot.withdraw_commitment(buyer_id, need.id, at=at)
             need.unpool_from(lot.id, at=at)
