@@ -29,6 +29,7 @@ SUPPORTED_DRIVERS = {
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 _write_connection: ContextVar[Connection | None] = ContextVar("write_connection", default=None)
 _engines: dict[str, Engine] = {}
+_writer_locks: dict[Engine, threading.Lock] = {}
 _engines_lock = threading.Lock()
 
 
@@ -156,6 +157,18 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def writer_queue(engine: Engine) -> threading.Lock:
+    """The in-process queue of writers to an SQLite file.
+
+    SQLite lets one writer in at a time and makes the others poll with growing sleeps (its
+    busy handler), so under load a waiting writer sleeps past the moment the lock is freed.
+    Queueing the process's writers on a lock first hands the file over at once; the busy
+    handler is left to arbitrate between processes only.
+    """
+    with _engines_lock:
+        return _writer_locks.setdefault(engine, threading.Lock())
 
 
 def _begin_sqlite_transaction(connection: sa.Connection) -> None:

@@ -9,7 +9,7 @@ index rejects our events; we roll back, reload and decide again, a bounded numbe
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -21,7 +21,13 @@ from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 from sqlalchemy.orm import Session
 
 from events.clock import Clock, system_clock
-from events.database import engine_for, in_write_transaction, write_intent, writing_on
+from events.database import (
+    engine_for,
+    in_write_transaction,
+    write_intent,
+    writer_queue,
+    writing_on,
+)
 from events.projectors import Projectors
 from events.store import ledger_env
 
@@ -88,8 +94,10 @@ class LedgerApplication(Application[UUID]):
         """
         recorder: Any = self.recorder
         outermost = not in_write_transaction()
+        queue = (writer_queue(self.engine) if outermost and self.engine.dialect.name == "sqlite"
+                 else nullcontext())
         try:
-            with write_intent(), recorder.transaction(commit=True) as session:
+            with queue, write_intent(), recorder.transaction(commit=True) as session:
                 if not outermost:
                     yield session
                     return

@@ -169,7 +169,7 @@ def _need(marketplace: Marketplace, buyer_id: UUID, need_id: UUID) -> NeedView:
 
 def _commitment(marketplace: Marketplace, buyer_id: UUID, lot_id: UUID,
                 need_id: UUID) -> CommitmentView:
-    for commitment in marketplace.lots.commitments(buyer_id).pooled:
-        if commitment.lot_id == lot_id and commitment.need_id == need_id:
-            return commitment
+    commitment = marketplace.lots.commitment(buyer_id, lot_id, need_id)
+    if commitment is not None:
+        return commitment
     raise CommitmentNotFoundError(f"you have no commitment of need {need_id} in lot {lot_id}")

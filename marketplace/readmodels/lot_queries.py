@@ -249,7 +249,17 @@ class LotQueries:
             return _bids(connection, organisation_id, lot_id=lot_id)
 
     def bid(self, organisation_id: UUID, bid_id: UUID) -> BidView | None:
-        found = [b for b in self.bids(organisation_id) if b.id == bid_id]
+        """One bid, if the organisation leads it or is named in it (else None: sealed)."""
+        with reading(self.engine) as connection:
+            found = _bids(connection, organisation_id, bid_id=bid_id)
+        return found[0] if found else None
+
+    def commitment(self, buyer_id: UUID, lot_id: UUID, need_id: UUID) -> CommitmentView | None:
+        """The buyer's commitment of one need to one lot."""
+        with reading(self.engine) as connection:
+            found = _commitments(connection, sa.and_(
+                lot_commitments.c.lot_id == lot_id, lot_commitments.c.need_id == need_id,
+                lot_commitments.c.buyer_id == buyer_id))
         return found[0] if found else None
 
     def commitments(self, organisation_id: UUID) -> MyCommitments:
@@ -343,13 +353,15 @@ def _commitments(connection: Connection, where: Any) -> list[CommitmentView]:
     return [CommitmentView(**row) for row in rows.mappings()]
 
 
-def _bids(connection: Connection, organisation_id: UUID, *,
-          lot_id: UUID | None = None) -> list[BidView]:
+def _bids(connection: Connection, organisation_id: UUID, *, lot_id: UUID | None = None,
+          bid_id: UUID | None = None) -> list[BidView]:
     mine = sa.or_(bids.c.lead_id == organisation_id, bids.c.id.in_(
         sa.select(bid_members.c.bid_id).where(bid_members.c.organisation_id == organisation_id)))
     query = sa.select(bids).where(mine)
     if lot_id is not None:
         query = query.where(bids.c.lot_id == lot_id)
+    if bid_id is not None:
+        query = query.where(bids.c.id == bid_id)
     rows = connection.execute(query.order_by(bids.c.placed_at, bids.c.id)).mappings().all()
     members: dict[UUID, list[MemberView]] = {row["id"]: [] for row in rows}
     if members:
