@@ -22,7 +22,9 @@ from eventsourcing.application import Application
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.lots import measure_burst, measure_commands  # noqa: E402
+from bench.lots import BURST_ROUNDS, measure_burst, measure_commands  # noqa: E402
+from bench.lots import OPERATIONS as LOT_OPERATIONS  # noqa: E402
+from bench.lots import ROUNDS as LOT_ROUNDS  # noqa: E402
 from events import SettableClock, rebuild_read_models  # noqa: E402
 from events.store import ledger_env  # noqa: E402
 from marketplace import schema  # noqa: E402
@@ -124,7 +126,9 @@ def main() -> int:
     print(f"\n{'figure':<{width}}  {'value':>12}  unit")
     for name, figure in figures.items():
         print(f"{name:<{width}}  {figure['value']:>12,}  {figure['unit']}")
-    print(f"\n(medians of {ROUNDS} alternating rounds of {OPERATIONS}; written to "
+    print(f"\n(raw/command: medians of {ROUNDS} alternating rounds of {OPERATIONS}; pool/bid: "
+          f"medians of {LOT_ROUNDS} rounds of {LOT_OPERATIONS}; burst: medians of "
+          f"{BURST_ROUNDS} bursts, lost and refused summed; written to "
           f"{RESULTS.relative_to(ROOT)})")
     return 0
 
