@@ -29,6 +29,9 @@ SUPPORTED_DRIVERS = {
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 _write_connection: ContextVar[Connection | None] = ContextVar("write_connection", default=None)
 _engines: dict[str, Engine] = {}
+#: How long an SQLite writer waits for another process's write lock (the ledger's
+#: LOCK_TIMEOUT_S on PostgreSQL is the same 30 s).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 _writer_locks: dict[Engine, threading.Lock] = {}
 _engines_lock = threading.Lock()
 
@@ -155,7 +158,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 

@@ -33,6 +33,9 @@ from events.store import ledger_env
 
 T = TypeVar("T")
 
+#: How long a writer waits for the write lock before giving up (SQLite's busy timeout too).
+LOCK_TIMEOUT_S = 30
+
 
 class ConflictError(Exception):
     """Other changes to the same record kept winning the race; nothing of ours was recorded."""
@@ -102,6 +105,9 @@ class LedgerApplication(Application[UUID]):
                     yield session
                     return
                 if self.engine.dialect.name == "postgresql":
+                    # Bounded like SQLite's busy timeout: a writer gives up (503, try again)
+                    # rather than wait past the settle time after which lots' closes are fixed.
+                    session.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))
                     session.execute(sa.text(
                         f"LOCK TABLE {recorder.events_table_name} IN EXCLUSIVE MODE"))
                 with writing_on(session.connection()):

@@ -21,8 +21,9 @@ from marketplace.application import Marketplace
 log = logging.getLogger("kyodo.closer")
 
 
-#: Longer than a command can wait for the write lock (SQLite's busy timeout, PostgreSQL's
-#: lock queue under load), so every command received before a close is decided before it.
+#: Longer than a command may wait for the write lock (30 s: SQLite's busy timeout, the
+#: ledger's lock_timeout on PostgreSQL), so every command received before a close has been
+#: decided, or has given up, before the close is recorded.
 SETTLE = timedelta(seconds=60)
 
 

@@ -4,6 +4,7 @@ import threading
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from events import ConflictError, SettableClock
 from marketplace.application import Marketplace, OrganisationNotFoundError
@@ -142,3 +143,16 @@ def test_concurrent_updates_of_one_organisation_lose_nothing(marketplace: Market
     assert view is not None
     assert view.version == organisation.version
     assert view.name_en == organisation.profile.name_en
+
+
+def test_a_writer_waits_for_the_write_lock_at_most_thirty_seconds(
+        marketplace: Marketplace) -> None:
+    # The served app fixes a lot's close 60 s after its close time, trusting that every
+    # command received before it has been decided or has given up by then.
+    with marketplace.transaction() as session:
+        if marketplace.engine.dialect.name == "postgresql":
+            waits = session.execute(sa.text("SHOW lock_timeout")).scalar_one()
+        else:
+            waits = session.execute(sa.text("PRAGMA busy_timeout")).scalar_one()
+
+    assert waits in {"30s", 30_000}
