@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
 from marketplace.domain.errors import RuleViolationError
-from marketplace.domain.items import quantity, unit_price
+from marketplace.domain.items import calendar_date, quantity, unit_price
 
 MAX_PRICE_BREAKS = 10
 MAX_LEAD_TIME_DAYS = 365
@@ -171,7 +171,8 @@ class BidTerms:
                 f"the price break from {last} is above the capacity {total}, so it could never "
                 "apply; remove it or raise the capacity")
         return cls(tiers=schedule, capacity=own_capacity, minimum_quantity=minimum,
-                   lead_time_days=_lead_time(lead_time_days), valid_until=_date(valid_until))
+                   lead_time_days=_lead_time(lead_time_days), valid_until=calendar_date(
+                       valid_until, ValidityDateInvalidError, "validity date"))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> BidTerms:
         return self  # immutable: aggregates copied from the cache may share it
@@ -265,13 +266,3 @@ def _lead_time(value: Any) -> int:
             f"the lead time {value!r} must be a whole number of days from 0 to "
             f"{MAX_LEAD_TIME_DAYS}")
     return days
-
-
-def _date(value: Any) -> date:
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidityDateInvalidError(
-            f"{value!r} is not a date; write the validity date as YYYY-MM-DD") from None

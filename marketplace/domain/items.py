@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
 from marketplace.domain.errors import RuleViolationError
+from marketplace.domain.organisation import normalise_capability
 
 MAX_CATEGORY_LENGTH = 60
 MAX_SPECIFICATION_LENGTH = 500
@@ -120,9 +122,22 @@ def _plain(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal(1)) if amount.as_tuple().exponent > 0 else amount  # type: ignore[operator]
 
 
+def calendar_date(value: Any, error: type[RuleViolationError], what: str) -> date:
+    """A date given as a ``date`` or as YYYY-MM-DD text; ``error`` names which date is wrong."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise error(f"{value!r} is not a date; write the {what} as YYYY-MM-DD, "
+                    "e.g. 2026-12-15") from None
+
+
 def normalise_category(text: Any) -> str:
-    """The canonical form of a category: NFKC, lower case, single spaces."""
-    category = " ".join(unicodedata.normalize("NFKC", str(text or "")).lower().split())
+    """The canonical form of a category, as of a capability tag: NFKC, lower case, single spaces."""
+    category = normalise_capability(str(text or ""))
     if not category or len(category) > MAX_CATEGORY_LENGTH:
         raise CategoryInvalidError(
             f"name the item's category in 1 to {MAX_CATEGORY_LENGTH} characters "

@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, event
 
 from marketplace.domain.copying import ReplacedNotMutated
 from marketplace.domain.errors import RuleViolationError
-from marketplace.domain.items import ItemSpec, unit_price
+from marketplace.domain.items import ItemSpec, calendar_date, unit_price
 from marketplace.domain.items import quantity as parse_quantity
 from marketplace.domain.prefectures import Prefecture
 
@@ -58,7 +58,7 @@ class NeedLine:
         line = cls(
             item=ItemSpec.create(category=category, specification=specification, unit=unit),
             quantity=parse_quantity(quantity),
-            needed_by=_date(needed_by),
+            needed_by=calendar_date(needed_by, NeededByInvalidError, "needed-by date"),
             delivery_prefecture=Prefecture.parse(str(delivery_prefecture)),
             max_unit_price=None if max_unit_price is None else unit_price(
                 max_unit_price, "max unit price"))
@@ -180,18 +180,6 @@ class Need(ReplacedNotMutated, Aggregate):
             raise NeedIsPooledError(
                 f"this need is pooled in lot {self.lot_id}: change or withdraw your commitment "
                 "on that lot instead")
-
-
-def _date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise NeededByInvalidError(
-            f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-15") from None
 
 
 class NeededByInvalidError(RuleViolationError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -239,34 +240,35 @@ def normalise_capability(text: str) -> str:
 
 
 def _capabilities(values: Any) -> tuple[str, ...]:
-    tags = set()
-    for value in values or ():
-        tag = normalise_capability(str(value))
-        if not tag or len(tag) > MAX_CAPABILITY_LENGTH:
-            raise CapabilityTagInvalidError(
-                f"capability tag {value!r} must have 1 to {MAX_CAPABILITY_LENGTH} characters")
-        tags.add(tag)
-    if len(tags) > MAX_CAPABILITIES:
-        raise TooManyCapabilitiesError(
-            f"{len(tags)} capability tags given; keep the {MAX_CAPABILITIES} that matter most")
-    return tuple(sorted(tags))
-
-
+    return _tags(values, max_length=MAX_CAPABILITY_LENGTH, max_count=MAX_CAPABILITIES,
+                 invalid=lambda v: CapabilityTagInvalidError(
+                     f"capability tag {v!r} must have 1 to {MAX_CAPABILITY_LENGTH} characters"),
+                 too_many=lambda n: TooManyCapabilitiesError(
+                     f"{n} capability tags given; keep the {MAX_CAPABILITIES} that matter most"))
 
 
 def _clusters(values: Any) -> tuple[str, ...]:
-    names = set()
+    return _tags(values, max_length=MAX_CLUSTER_LENGTH, max_count=MAX_CLUSTERS,
+                 invalid=lambda v: ClusterNameInvalidError(
+                     f"cluster name {v!r} must have 1 to {MAX_CLUSTER_LENGTH} characters"),
+                 too_many=lambda n: TooManyClustersError(
+                     f"{n} clusters given; an organisation belongs to at most {MAX_CLUSTERS}, "
+                     "so keep the ones it trades in"))
+
+
+def _tags(values: Any, *, max_length: int, max_count: int,
+          invalid: Callable[[Any], RuleViolationError],
+          too_many: Callable[[int], RuleViolationError]) -> tuple[str, ...]:
+    """Normalised, de-duplicated, sorted tags, each 1 to ``max_length`` long, few enough."""
+    tags = set()
     for value in values or ():
-        name = normalise_capability(str(value))
-        if not name or len(name) > MAX_CLUSTER_LENGTH:
-            raise ClusterNameInvalidError(
-                f"cluster name {value!r} must have 1 to {MAX_CLUSTER_LENGTH} characters")
-        names.add(name)
-    if len(names) > MAX_CLUSTERS:
-        raise TooManyClustersError(
-            f"{len(names)} clusters given; an organisation belongs to at most {MAX_CLUSTERS}, "
-            "so keep the ones it trades in")
-    return tuple(sorted(names))
+        tag = normalise_capability(str(value))
+        if not tag or len(tag) > max_length:
+            raise invalid(value)
+        tags.add(tag)
+    if len(tags) > max_count:
+        raise too_many(len(tags))
+    return tuple(sorted(tags))
 
 
 def _token_label(value: str | None) -> str | None:
