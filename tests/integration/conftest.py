@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import httpx
 import pytest
 
 from events import SettableClock
 from marketplace.application import Marketplace
+from tests.helpers import register_over_http
 from tests.lot_scenes import Scene
+from tests.lots_api_builders import CLUSTER, Cluster, Party
 from tests.lots_builders import (
     CONSORTIUM_TERMS,
     a_cluster,
@@ -15,6 +20,8 @@ from tests.lots_builders import (
     pooled_need,
     post_need,
 )
+from tests.servers import serving
+from web.app import create_app
 
 
 @pytest.fixture
@@ -32,3 +39,25 @@ def scene(marketplace: Marketplace, clock: SettableClock) -> Scene:
         open_need=post_need(marketplace, firms.buyers[2], 500),
         bid=bid_alone(marketplace, firms.suppliers[0], lot_id),
         consortium_bid=consortium)
+
+
+@pytest.fixture
+def api(marketplace: Marketplace) -> Iterator[httpx.Client]:
+    """A client of the real app, served over real HTTP on a loopback port."""
+    with serving(create_app(marketplace=marketplace)) as base_url, \
+            httpx.Client(base_url=base_url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def cluster(api: httpx.Client) -> Cluster:
+    def party(name: str, roles: list[str], prefecture: str = "Gunma",
+              clusters: tuple[str, ...] = (CLUSTER,)) -> Party:
+        return Party(*register_over_http(api, name_ja=name, name_en=None, roles=roles,
+                                         prefecture=prefecture, capabilities=[],
+                                         clusters=list(clusters)))
+    return Cluster(organiser=party("高崎プレス", ["buyer"]),
+                   buyer=party("前橋金型", ["buyer"]),
+                   supplier=party("太田鋼材", ["supplier"]),
+                   rival=party("伊勢崎スチール", ["supplier"]),
+                   outsider=party("宇都宮商事", ["buyer", "supplier"], "Tochigi", ()))

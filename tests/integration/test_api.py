@@ -1,6 +1,5 @@
 """The JSON API over real HTTP: /api/v1/organisations and /health."""
 
-from collections.abc import Iterator
 from uuid import uuid4
 
 import httpx
@@ -8,15 +7,6 @@ import pytest
 
 from marketplace.application import Marketplace
 from tests.helpers import GUNMA_PRESS, ledger_length, read_model_rows
-from tests.servers import serving
-from web.app import create_app
-
-
-@pytest.fixture
-def api(marketplace: Marketplace) -> Iterator[httpx.Client]:
-    with serving(create_app(marketplace=marketplace)) as base_url, \
-            httpx.Client(base_url=base_url, timeout=10) as client:
-        yield client
 
 
 def register(api: httpx.Client, **overrides: object) -> dict[str, object]:

@@ -1,7 +1,6 @@
 """API tokens issued, listed and revoked; clusters on the profile; both replayed from the ledger."""
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -14,15 +13,6 @@ from marketplace.application import Marketplace, OrganisationNotFoundError
 from marketplace.domain import ApiTokenAlreadyRevokedError, ApiTokenNotFoundError
 from marketplace.readmodels import ApiTokenView
 from tests.helpers import GUNMA_PRESS, ledger_length, read_model_rows
-from tests.servers import serving
-from web.app import create_app
-
-
-@pytest.fixture
-def api(marketplace: Marketplace) -> Iterator[httpx.Client]:
-    with serving(create_app(marketplace=marketplace)) as base_url, \
-            httpx.Client(base_url=base_url, timeout=10) as client:
-        yield client
 
 
 def update_profile(api: httpx.Client, organisation_id: UUID, token: str) -> httpx.Response:
