@@ -12,6 +12,7 @@ from uuid import UUID
 from events import Clock, system_clock
 from marketplace.commands.base import LotNotFoundError, OrganisationNotFoundError
 from marketplace.commands.bidding import BiddingCommands
+from marketplace.commands.clearing import ClearingCommands
 from marketplace.commands.idempotency import IdempotencyCommands
 from marketplace.commands.lots import LotCommands
 from marketplace.commands.needs import NeedCommands, NeedNotFoundError
@@ -42,7 +43,8 @@ class IssuedToken:
     """Shown once: only its hash is kept."""
 
 
-class Marketplace(NeedCommands, LotCommands, BiddingCommands, IdempotencyCommands):
+class Marketplace(NeedCommands, LotCommands, BiddingCommands, ClearingCommands,
+                  IdempotencyCommands):
     """Kyodo's one ledger application: every aggregate, every command, one global order.
 
     Organisations' commands are here; buyers', lots' and suppliers' are mixed in from
@@ -107,7 +109,7 @@ class Marketplace(NeedCommands, LotCommands, BiddingCommands, IdempotencyCommand
         self.command(decide)
 
     def close_due_lots(self, settle: timedelta = timedelta(0)) -> list[UUID]:
-        """Records the close of every lot whose close time passed ``settle`` ago; their ids.
+        """Closes and clears every lot whose close time passed ``settle`` ago; their ids.
 
         A command is decided at the time it was received, so one received just before the
         close may still be waiting for the write lock after it; the served app lets lots

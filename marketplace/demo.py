@@ -16,7 +16,7 @@ from uuid import UUID
 
 from events import SettableClock
 from marketplace.application import Marketplace
-from marketplace.domain.lot import JST
+from marketplace.domain.lot_rules import JST
 
 CLUSTER = "上州ものづくり共同購買会"
 PREFECTURE = "Gunma"

@@ -37,6 +37,8 @@ class LotOpening(msgspec.Struct, forbid_unknown_fields=True):
     prefectures: list[str] = msgspec.field(default_factory=list)
     thresholds: list[Amount] = msgspec.field(default_factory=list)
     """Announced volume thresholds, rising, in the lot's unit."""
+    max_suppliers: int | None = None
+    """The most suppliers the clearing may award; leave out for as many as is cheapest."""
 
 
 class LotCancellation(msgspec.Struct, forbid_unknown_fields=True):
@@ -69,6 +71,9 @@ class BidOffer(msgspec.Struct, forbid_unknown_fields=True):
     unit: str | None = None
     currency: str | None = None
     members: list[ConsortiumShareOffer] | None = None
+    delivery_costs: dict[str, Amount] | None = None
+    """Cost per unit by prefecture (name or ISO code) on top of the tier price; the bid then
+    delivers only to the prefectures listed. Leave out when the prices include delivery."""
 
 
 class LotController(Controller):
@@ -222,7 +227,8 @@ def _terms(offer: BidOffer) -> dict[str, Any]:
     return {"tiers": [msgspec.structs.asdict(tier) for tier in offer.tiers],
             "minimum_quantity": offer.minimum_quantity, "lead_time_days": offer.lead_time_days,
             "valid_until": offer.valid_until, "capacity": offer.capacity, "shares": shares,
-            "unit": offer.unit, "currency": offer.currency}
+            "unit": offer.unit, "currency": offer.currency,
+            "delivery_costs": offer.delivery_costs}
 
 
 def _viewer(marketplace: Marketplace, organisation_id: UUID) -> Viewer:

@@ -32,12 +32,13 @@ class BiddingCommands(Commands):
     def place_bid(self, supplier_id: UUID, lot_id: UUID, *, tiers: Any, minimum_quantity: Any,
                   lead_time_days: Any, valid_until: Any, capacity: Any = None,
                   shares: Mapping[UUID, Any] | None = None, unit: Any = None,
-                  currency: Any = None) -> UUID:
+                  currency: Any = None, delivery_costs: Any = None) -> UUID:
         """Places a sealed bid, alone or (with ``shares``) as a consortium's lead; its id."""
         members = consortium_shares(supplier_id, shares)
         terms = BidTerms.create(tiers=tiers, minimum_quantity=minimum_quantity,
                                 lead_time_days=lead_time_days, valid_until=valid_until,
-                                capacity=None if members else capacity, shares=members)
+                                capacity=None if members else capacity, shares=members,
+                                delivery_costs=delivery_costs)
         bid_id = uuid.uuid4()
 
         at = self.clock()  # received now: the receive time decides deadlines
@@ -54,7 +55,7 @@ class BiddingCommands(Commands):
     def revise_bid(self, supplier_id: UUID, lot_id: UUID, bid_id: UUID, *, tiers: Any,
                    minimum_quantity: Any, lead_time_days: Any, valid_until: Any,
                    capacity: Any = None, shares: Mapping[UUID, Any] | None = None,
-                   unit: Any = None, currency: Any = None) -> None:
+                   unit: Any = None, currency: Any = None, delivery_costs: Any = None) -> None:
         """Replaces a bid's terms (a consortium's shares stay unless given); members re-accept."""
         at = self.clock()  # received now: the receive time decides deadlines
 
@@ -65,7 +66,8 @@ class BiddingCommands(Commands):
                        else current.shares if current is not None else {})
             terms = BidTerms.create(tiers=tiers, minimum_quantity=minimum_quantity,
                                     lead_time_days=lead_time_days, valid_until=valid_until,
-                                    capacity=None if members else capacity, shares=members)
+                                    capacity=None if members else capacity, shares=members,
+                                    delivery_costs=delivery_costs)
             lot.revise_bid(supplier_id, bid_id, terms, members=self._members(members),
                            shares=members, unit=unit, currency=currency, at=at)
             self.save(lot)

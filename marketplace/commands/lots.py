@@ -1,4 +1,4 @@
-"""Lots' lifecycle: open, cancel, and close at the close time by the server's clock."""
+"""Lots' lifecycle: open and cancel (the close and clearing are in `commands.clearing`)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from marketplace.domain.lot import Lot
 
 
 class LotCommands(Commands):
-    """A buyer opens a lot for one item spec; the clock closes it; its organiser may cancel it."""
+    """A buyer opens a lot for one item spec; its organiser may cancel it until it closes."""
 
     def open_lot(self, organiser_id: UUID, *, category: Any, specification: Any, unit: Any,
                  closes_at: datetime, currency: Any = "JPY", cluster: Any = None,
-                 prefectures: Any = (), thresholds: Any = ()) -> UUID:
+                 prefectures: Any = (), thresholds: Any = (), max_suppliers: Any = None) -> UUID:
         """Opens a lot that buyers pool needs into until ``closes_at``; returns its id."""
         item = ItemSpec.create(category=category, specification=specification, unit=unit)
         eligibility = Eligibility.create(cluster=cluster, prefectures=prefectures)
@@ -27,7 +27,7 @@ class LotCommands(Commands):
         def decide() -> UUID:
             lot = Lot.open(self._participant(organiser_id), item, currency=currency,
                            closes_at=closes_at, eligibility=eligibility, thresholds=thresholds,
-                           at=at)
+                           at=at, max_suppliers=max_suppliers)
             self.save(lot)
             return lot.id
         return self.command(decide)
@@ -41,18 +41,3 @@ class LotCommands(Commands):
             lot.cancel(organiser_id, reason, at=at)
             self.save(lot)
         self.command(decide)
-
-    def close_lot(self, lot_id: UUID) -> bool:
-        """Records the close of a lot whose close time has passed; False if it already was.
-
-        The close itself happens at the close time whatever is recorded: every command on a
-        lot is decided against the clock. Recording it fixes what stood at close (the pooled
-        quantity and the bids that count) on the ledger, for allocation and audit.
-        """
-        def decide() -> bool:
-            lot = self._lot(lot_id)
-            closed = lot.record_close(at=self.clock())
-            if closed:
-                self.save(lot)
-            return closed
-        return self.command(decide)

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from marketplace.domain.errors import RuleViolationError
 from marketplace.domain.items import calendar_date, quantity, unit_price
+from marketplace.domain.prefectures import Prefecture
 
 MAX_PRICE_BREAKS = 10
 MAX_LEAD_TIME_DAYS = 365
@@ -63,6 +64,10 @@ class ConsortiumTooLargeError(RuleViolationError):
 
 class ConsortiumLeadWithoutShareError(RuleViolationError):
     """The lead of a consortium states its own share too."""
+
+
+class DeliveryCostsInvalidError(RuleViolationError):
+    """Delivery costs are a price per unit for each prefecture the bid delivers to."""
 
 
 class CapacityMissingError(RuleViolationError):
@@ -135,6 +140,8 @@ class BidTerms:
     """What a bid offers besides its members: prices, capacity, minimum, lead time, validity.
 
     ``capacity`` is None for a consortium, whose capacity is the sum of its members' shares.
+    ``delivery_costs`` None: the prices are delivered prices anywhere in the lot; otherwise
+    the bid delivers only to the prefectures listed (by ISO code), at that cost per unit.
     """
 
     tiers: TierSchedule
@@ -142,11 +149,13 @@ class BidTerms:
     minimum_quantity: Decimal
     lead_time_days: int
     valid_until: date
+    delivery_costs: dict[str, Decimal] | None = None
 
     @classmethod
     def create(cls, *, tiers: Any, minimum_quantity: Any, lead_time_days: Any,
                valid_until: Any, capacity: Any = None,
-               shares: dict[UUID, Decimal] | None = None) -> BidTerms:
+               shares: dict[UUID, Decimal] | None = None,
+               delivery_costs: Any = None) -> BidTerms:
         """Validates the terms against the capacity (given, or the sum of ``shares``)."""
         schedule = TierSchedule.create(tiers)
         minimum = quantity(minimum_quantity, "minimum quantity")
@@ -172,7 +181,8 @@ class BidTerms:
                 "apply; remove it or raise the capacity")
         return cls(tiers=schedule, capacity=own_capacity, minimum_quantity=minimum,
                    lead_time_days=_lead_time(lead_time_days), valid_until=calendar_date(
-                       valid_until, ValidityDateInvalidError, "validity date"))
+                       valid_until, ValidityDateInvalidError, "validity date"),
+                   delivery_costs=_delivery_costs(delivery_costs))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> BidTerms:
         return self  # immutable: aggregates copied from the cache may share it
@@ -180,13 +190,15 @@ class BidTerms:
     def as_event_data(self) -> dict[str, Any]:
         return {"tiers": self.tiers.as_event_data(), "capacity": self.capacity,
                 "minimum_quantity": self.minimum_quantity,
-                "lead_time_days": self.lead_time_days, "valid_until": self.valid_until}
+                "lead_time_days": self.lead_time_days, "valid_until": self.valid_until,
+                "delivery_costs": self.delivery_costs}
 
     @classmethod
     def from_event_data(cls, data: dict[str, Any]) -> BidTerms:
         return cls(tiers=TierSchedule.from_event_data(data["tiers"]), capacity=data["capacity"],
                    minimum_quantity=data["minimum_quantity"],
-                   lead_time_days=data["lead_time_days"], valid_until=data["valid_until"])
+                   lead_time_days=data["lead_time_days"], valid_until=data["valid_until"],
+                   delivery_costs=data.get("delivery_costs"))  # absent before delivery costs
 
 
 def consortium_shares(lead_id: UUID, raw: Any) -> dict[UUID, Decimal]:
@@ -254,6 +266,22 @@ def shares_as_event_data(shares: dict[UUID, Decimal]) -> list[dict[str, Any]]:
 
 def shares_from_event_data(data: list[dict[str, Any]]) -> dict[UUID, Decimal]:
     return {item["organisation_id"]: item["share"] for item in data}
+
+
+def _delivery_costs(raw: Any) -> dict[str, Decimal] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw:
+        raise DeliveryCostsInvalidError(
+            "give delivery costs as {prefecture: cost per unit}, e.g. {'Gunma': '5'}, "
+            "or leave them out if your prices include delivery")
+    costs: dict[str, Decimal] = {}
+    for name, cost in raw.items():
+        code = Prefecture.parse(str(name)).code
+        if code in costs:
+            raise DeliveryCostsInvalidError(f"{name!r} names a prefecture listed twice")
+        costs[code] = unit_price(cost, "delivery cost", allow_zero=True)
+    return dict(sorted(costs.items()))
 
 
 def _lead_time(value: Any) -> int:

@@ -108,10 +108,10 @@ def quantity(value: Any, what: str = "quantity", *, allow_zero: bool = False) ->
     return _plain(amount)
 
 
-def unit_price(value: Any, what: str = "unit price") -> Decimal:
-    """A positive price per unit to at most two decimal places."""
+def unit_price(value: Any, what: str = "unit price", *, allow_zero: bool = False) -> Decimal:
+    """A positive price per unit (or zero, if allowed) to at most two decimal places."""
     amount = _decimal(value, what, PRICE_PLACES)
-    if amount <= 0:
+    if amount < 0 or (amount == 0 and not allow_zero):
         raise PriceNotPositiveError(f"the {what} must be more than zero, not {value}")
     return _plain(amount)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -22,8 +22,6 @@ from marketplace.domain.eligibility import Eligibility, Participant
 from marketplace.domain.items import Currency, ItemSpec
 from marketplace.domain.need import NeedLine
 from marketplace.domain.organisation import Role
-
-JST = timezone(timedelta(hours=9), "JST")  # the cluster's clock, for messages; no DST in Japan
 
 
 @dataclass(frozen=True)
@@ -53,6 +51,7 @@ class Lot(ReplacedNotMutated, Aggregate):
         cluster: str | None
         prefectures: list[str]
         thresholds: list[Decimal]
+        max_suppliers: int | None
 
     class Cancelled(Aggregate.Event):
         reason: str
@@ -103,20 +102,33 @@ class Lot(ReplacedNotMutated, Aggregate):
         counted_bids: list[UUID]
         """The bids that stand at close: alone, or consortia whose every member accepted."""
 
+    class Allocated(Aggregate.Event):
+        """The clearing as decided (docs/allocation.md); replay applies it, never re-solves.
+
+        ``input``: the canonical input document, ``input_digest`` its SHA-256. ``result``
+        carries the status, objective, solver name, version, settings and gap."""
+
+        input_digest: str
+        input: dict[str, Any]
+        result: dict[str, Any]
+
     @classmethod
     def open(cls, organiser: Participant, item: ItemSpec, *, currency: Any, closes_at: datetime,
-             eligibility: Eligibility, thresholds: Any, at: datetime) -> Lot:
+             eligibility: Eligibility, thresholds: Any, at: datetime,
+             max_suppliers: Any = None) -> Lot:
         organiser.require(Role.BUYER, "open lots")
         rules.require_future_close(closes_at, at)
         return cls._create(
             cls.Opened, timestamp=at, organiser_id=organiser.organisation_id,
             **item.as_event_data(), currency=Currency.parse(currency).value,
             closes_at=closes_at, **eligibility.as_event_data(),
-            thresholds=list(rules.thresholds(thresholds)))
+            thresholds=list(rules.thresholds(thresholds)),
+            max_suppliers=rules.max_suppliers(max_suppliers))
 
     def __init__(self, organiser_id: UUID, category: str, specification: str, unit: str,
                  currency: str, closes_at: datetime, cluster: str | None,
-                 prefectures: list[str], thresholds: list[Decimal]) -> None:
+                 prefectures: list[str], thresholds: list[Decimal],
+                 max_suppliers: int | None = None) -> None:  # None in lots opened before it
         self.organiser_id = organiser_id
         self.item = ItemSpec.from_event_data(
             {"category": category, "specification": specification, "unit": unit})
@@ -125,8 +137,10 @@ class Lot(ReplacedNotMutated, Aggregate):
         self.eligibility = Eligibility.from_event_data(
             {"cluster": cluster, "prefectures": prefectures})
         self.thresholds = tuple(thresholds)
+        self.max_suppliers = max_suppliers
         self.cancel_reason: str | None = None
         self.closed = False
+        self.allocation_digest: str | None = None
         self.commitments: dict[UUID, Commitment] = {}
         self.suppliers: frozenset[UUID] = frozenset()
         self.bids: dict[UUID, Bid] = {}
@@ -161,7 +175,8 @@ class Lot(ReplacedNotMutated, Aggregate):
         if self.cancel_reason is not None or self.closed:
             return False
         if at < self.closes_at:
-            raise rules.LotNotDueError(f"this lot closes at {_jst(self.closes_at)}, not before")
+            raise rules.LotNotDueError(
+                f"this lot closes at {rules.jst(self.closes_at)}, not before")
         self.trigger_event(
             self.Closed, timestamp=at, pooled_quantity=self.pooled_quantity,
             buyer_count=self.buyer_count,
@@ -172,6 +187,21 @@ class Lot(ReplacedNotMutated, Aggregate):
     def _closed(self, pooled_quantity: Decimal, buyer_count: int,
                 counted_bids: list[UUID]) -> None:
         self.closed = True
+
+    def record_allocation(self, input_digest: str, document: dict[str, Any],
+                          result: dict[str, Any], *, at: datetime) -> None:
+        """Records the clearing of the closed lot, once."""
+        if not self.closed:
+            raise rules.LotNotClosedError("a lot is cleared once its close is recorded")
+        if self.allocation_digest is not None:
+            raise rules.LotAlreadyAllocatedError("this lot's clearing is already recorded")
+        self.trigger_event(self.Allocated, timestamp=at, input_digest=input_digest,
+                           input=document, result=result)
+
+    @event(Allocated)
+    def _allocated(self, input_digest: str, input: dict[str, Any],
+                   result: dict[str, Any]) -> None:
+        self.allocation_digest = input_digest
 
     # -- buyers ---------------------------------------------------------------------------
 
@@ -261,7 +291,7 @@ class Lot(ReplacedNotMutated, Aggregate):
             raise rules.BidderNotJoinedError("join this lot before bidding on it")
         rules.require_terms_of_lot(self.item, self.currency, self.closes_at, terms,
                                    unit=unit, currency=currency, shares=shares or {})
-        self._require_not_bidding(lead)
+        rules.require_not_bidding(self.bid_of(lead))
         rules.require_consortium(lead, shares or {}, members or {}, self.eligibility)
         self.trigger_event(self.BidPlaced, timestamp=at, bid_id=bid_id, supplier_id=lead,
                            terms=terms.as_event_data(), shares=shares_as_event_data(shares or {}))
@@ -280,7 +310,7 @@ class Lot(ReplacedNotMutated, Aggregate):
                    currency: Any = None, at: datetime) -> None:
         """Replaces a bid's terms; every other consortium member must accept again."""
         self._require_open(at)
-        bid = self._led_bid(lead_id, bid_id)
+        bid = rules.led_bid(self.bids, lead_id, bid_id)
         new_shares = bid.shares if shares is None else shares
         rules.require_terms_of_lot(self.item, self.currency, self.closes_at, terms,
                                    unit=unit, currency=currency, shares=new_shares)
@@ -300,7 +330,7 @@ class Lot(ReplacedNotMutated, Aggregate):
 
     def withdraw_bid(self, lead_id: UUID, bid_id: UUID, *, at: datetime) -> None:
         self._require_open(at)
-        self._led_bid(lead_id, bid_id)
+        rules.led_bid(self.bids, lead_id, bid_id)
         self.trigger_event(self.BidWithdrawn, timestamp=at, bid_id=bid_id)
 
     @event(BidWithdrawn)
@@ -311,10 +341,10 @@ class Lot(ReplacedNotMutated, Aggregate):
         """A named member accepts its share (joining the lot if it had not); False if it had."""
         self._require_open(at)
         member_id = member.organisation_id
-        bid = self._member_bid(member_id, bid_id)
+        bid = rules.member_bid(self.bids, member_id, bid_id)
         if member_id in bid.accepted:
             return False
-        self._require_not_bidding(member_id)
+        rules.require_not_bidding(self.bid_of(member_id))
         if member_id not in self.suppliers:
             self.join(member, at=at)
         self.trigger_event(self.ConsortiumShareAccepted, timestamp=at, bid_id=bid_id,
@@ -330,7 +360,7 @@ class Lot(ReplacedNotMutated, Aggregate):
     def decline_share(self, member_id: UUID, bid_id: UUID, *, at: datetime) -> bool:
         """A named member declines (or takes back its acceptance); False if it had declined."""
         self._require_open(at)
-        bid = self._member_bid(member_id, bid_id)
+        bid = rules.member_bid(self.bids, member_id, bid_id)
         if member_id == bid.lead_id:
             raise rules.LeadCannotDeclineError(
                 "the lead does not decline its own consortium; withdraw the bid instead")
@@ -353,37 +383,13 @@ class Lot(ReplacedNotMutated, Aggregate):
                 return bid
         return None
 
-    def _require_not_bidding(self, organisation_id: UUID) -> None:
-        if self.bid_of(organisation_id) is not None:
-            raise rules.AlreadyBiddingError(
-                "your organisation already bids on this lot (alone or in a consortium); "
-                "revise or withdraw that bid instead")
-
-    def _led_bid(self, lead_id: UUID, bid_id: UUID) -> Bid:
-        bid = self.bids.get(bid_id)
-        if bid is None or lead_id not in bid.members:
-            raise rules.BidNotFoundError(f"you have no bid {bid_id} on this lot")
-        if bid.lead_id != lead_id:
-            raise rules.NotConsortiumLeadError("only the consortium's lead changes its bid")
-        return bid
-
-    def _member_bid(self, member_id: UUID, bid_id: UUID) -> Bid:
-        bid = self.bids.get(bid_id)
-        if bid is None or member_id not in bid.members:
-            raise rules.BidNotFoundError(f"you are not named in a bid {bid_id} on this lot")
-        return bid
-
     def _require_open(self, at: datetime) -> None:
         if self.cancel_reason is not None:
             raise rules.LotCancelledError(
                 f"this lot was cancelled ({self.cancel_reason}); nothing was recorded")
         if self.closed or at >= self.closes_at:
             raise rules.LotClosedError(
-                f"this lot closed at {_jst(self.closes_at)}; nothing was recorded")
-
-
-def _jst(instant: datetime) -> str:
-    return instant.astimezone(JST).strftime("%Y-%m-%d %H:%M JST")
+                f"this lot closed at {rules.jst(self.closes_at)}; nothing was recorded")
 
 
 __all__ = ["Commitment", "Lot"]

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
-from marketplace.domain.bids import BidTerms
+from marketplace.domain.bids import Bid, BidTerms
 from marketplace.domain.eligibility import Eligibility, Participant
 from marketplace.domain.errors import NotFoundError, NotPermittedError, RuleViolationError
 from marketplace.domain.items import Currency, ItemSpec, Unit, quantity, unit_price
 from marketplace.domain.organisation import Role
 
+JST = timezone(timedelta(hours=9), "JST")  # the cluster's clock, for messages; no DST in Japan
 MAX_THRESHOLDS = 10
 MAX_OPEN_DAYS = 365
 MAX_REASON_LENGTH = 500
+MAX_SUPPLIERS_LIMIT = 100
 
 
 class LotClosedError(RuleViolationError):
@@ -29,6 +31,18 @@ class LotCancelledError(RuleViolationError):
 
 class LotNotDueError(RuleViolationError):
     """A lot closes at its close time, not before."""
+
+
+class LotNotClosedError(RuleViolationError):
+    """A lot is cleared only once its close is recorded."""
+
+
+class LotAlreadyAllocatedError(RuleViolationError):
+    """A lot is cleared once; its allocation is never replaced."""
+
+
+class MaxSuppliersInvalidError(RuleViolationError):
+    """The most suppliers a lot awards is a whole number from 1."""
 
 
 class CloseTimeInvalidError(RuleViolationError):
@@ -197,3 +211,49 @@ def require_consortium(lead_id: UUID, shares: dict[UUID, Decimal],
             raise ConsortiumMemberNotEligibleError(
                 f"consortium member {member_id} may not take part: this lot is open to "
                 f"{eligibility.describe()}")
+
+
+def max_suppliers(value: Any) -> int | None:
+    """The most suppliers the lot's clearing may award (None: as many as is cheapest)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        number = -1
+    else:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            number = -1
+    if not 1 <= number <= MAX_SUPPLIERS_LIMIT:
+        raise MaxSuppliersInvalidError(
+            f"{value!r} is not a number of suppliers; give a whole number from 1 to "
+            f"{MAX_SUPPLIERS_LIMIT}, or leave it out")
+    return number
+
+
+def jst(instant: datetime) -> str:
+    return instant.astimezone(JST).strftime("%Y-%m-%d %H:%M JST")
+
+
+def led_bid(bids: dict[UUID, Bid], lead_id: UUID, bid_id: UUID) -> Bid:
+    """The bid ``lead_id`` leads; a named member that is not the lead may not change it."""
+    bid = bids.get(bid_id)
+    if bid is None or lead_id not in bid.members:
+        raise BidNotFoundError(f"you have no bid {bid_id} on this lot")
+    if bid.lead_id != lead_id:
+        raise NotConsortiumLeadError("only the consortium's lead changes its bid")
+    return bid
+
+
+def member_bid(bids: dict[UUID, Bid], member_id: UUID, bid_id: UUID) -> Bid:
+    bid = bids.get(bid_id)
+    if bid is None or member_id not in bid.members:
+        raise BidNotFoundError(f"you are not named in a bid {bid_id} on this lot")
+    return bid
+
+
+def require_not_bidding(current: Bid | None) -> None:
+    if current is not None:
+        raise AlreadyBiddingError(
+            "your organisation already bids on this lot (alone or in a consortium); "
+            "revise or withdraw that bid instead")

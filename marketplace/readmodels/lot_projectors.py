@@ -16,6 +16,7 @@ from marketplace.readmodels.lot_tables import (
     LOT_TABLES,
     bid_members,
     bids,
+    lot_allocations,
     lot_commitments,
     lot_prefectures,
     lot_suppliers,
@@ -45,6 +46,7 @@ def register(projectors: Projectors) -> None:
     on(Lot.BidWithdrawn)(_bid_withdrawn)
     on(Lot.ConsortiumShareAccepted)(lambda c, e, p: _member_answered(c, e, p, "accepted"))
     on(Lot.ConsortiumShareDeclined)(lambda c, e, p: _member_answered(c, e, p, "declined"))
+    on(Lot.Allocated)(_allocated)
 
 
 def _touch(event: Any, position: int) -> dict[str, Any]:
@@ -81,7 +83,8 @@ def _lot_opened(connection: Connection, event: Lot.Opened, position: int) -> Non
         closes_at=event.closes_at, cluster=event.cluster,
         thresholds=[str(t) for t in event.thresholds], status="open", cancel_reason=None,
         pooled_quantity=Decimal(0), buyer_count=0, supplier_count=0, opened_at=event.timestamp,
-        closed_at=None, **_touch(event, position)))
+        closed_at=None, max_suppliers=getattr(event, "max_suppliers", None),
+        allocated_at=None, **_touch(event, position)))
     if event.prefectures:
         connection.execute(sa.insert(lot_prefectures), [
             {"lot_id": event.originator_id, "prefecture": code} for code in event.prefectures])
@@ -140,7 +143,9 @@ def _terms_columns(terms: dict[str, Any]) -> dict[str, Any]:
     return {"tiers": [{"from_quantity": str(t["from_quantity"]),
                        "unit_price": str(t["unit_price"])} for t in terms["tiers"]],
             "minimum_quantity": terms["minimum_quantity"],
-            "lead_time_days": terms["lead_time_days"], "valid_until": terms["valid_until"]}
+            "lead_time_days": terms["lead_time_days"], "valid_until": terms["valid_until"],
+            "delivery_costs": None if terms.get("delivery_costs") is None else {
+                code: str(cost) for code, cost in terms["delivery_costs"].items()}}
 
 
 def _write_members(connection: Connection, bid_id: UUID, lead_id: UUID,
@@ -199,3 +204,19 @@ def _refresh_bid(connection: Connection, bid_id: UUID) -> None:
         connection.execute(sa.update(bids).where(bids.c.id == bid_id).values(
             capacity=sum((m.share for m in members if m.status == "accepted"), Decimal(0)),
             counts=all(m.status == "accepted" for m in members)))
+
+
+# -- allocation -----------------------------------------------------------------------------
+
+def _allocated(connection: Connection, event: Lot.Allocated, position: int) -> None:
+    """Applies the clearing as recorded; the engine is never run again on replay."""
+    result = event.result
+    connection.execute(sa.insert(lot_allocations).values(
+        lot_id=event.originator_id, status=result["status"], input_digest=event.input_digest,
+        served_quantity=Decimal(result["served_quantity"]),
+        total_cost=Decimal(result["total_cost"]),
+        pool_unit_price=None if result["pool_unit_price"] is None else Decimal(
+            result["pool_unit_price"]),
+        total_saving=Decimal(result["savings"]["total"]), result=result, position=position,
+        allocated_at=event.timestamp))
+    _update_lot(connection, event, position, allocated_at=event.timestamp)

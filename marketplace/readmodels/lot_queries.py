@@ -93,6 +93,9 @@ class LotView:
     opened_at: datetime
     closed_at: datetime | None
     version: int
+    max_suppliers: int | None
+    allocated_at: datetime | None
+    """When the clearing was recorded (GET /lots/{id}/allocation has it from then on)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ class BidView:
     """False for a consortium until every member has accepted, and once withdrawn."""
     status: str
     members: list[MemberView]
+    delivery_costs: dict[str, Decimal] | None
+    """Cost per unit by prefecture code; None when the prices include delivery."""
     placed_at: datetime
     updated_at: datetime
 
@@ -222,10 +227,11 @@ class LotQueries:
                 my_bids=_bids(connection, me, lot_id=lot_id))
 
     def due(self, now: datetime) -> list[UUID]:
-        """Lots past their close time whose close is not yet recorded."""
+        """Lots past their close time whose close or clearing is not yet recorded."""
         with reading(self.engine) as connection:
             return list(connection.execute(
-                sa.select(lots.c.id).where(lots.c.status == "open", lots.c.closes_at <= now)
+                sa.select(lots.c.id).where(lots.c.status != "cancelled", lots.c.closes_at <= now,
+                                           lots.c.allocated_at.is_(None))
                 .order_by(lots.c.closes_at)).scalars())
 
     def needs(self, buyer_id: UUID, *, status: str | None = None) -> list[NeedView]:
@@ -334,7 +340,8 @@ def _lot_view(row: Any, prefectures: list[str], now: datetime) -> LotView:
         pooled_quantity=row["pooled_quantity"], buyer_count=row["buyer_count"],
         supplier_count=row["supplier_count"],
         progress=progress(row["pooled_quantity"], thresholds), opened_at=row["opened_at"],
-        closed_at=row["closed_at"], version=row["version"])
+        closed_at=row["closed_at"], version=row["version"], max_suppliers=row["max_suppliers"],
+        allocated_at=row["allocated_at"])
 
 
 def progress(pooled: Decimal, thresholds: list[Decimal]) -> ThresholdProgress:
@@ -378,4 +385,6 @@ def _bids(connection: Connection, organisation_id: UUID, *, lot_id: UUID | None 
         capacity=row["capacity"], minimum_quantity=row["minimum_quantity"],
         lead_time_days=row["lead_time_days"], valid_until=row["valid_until"],
         counts=row["counts"], status=row["status"], members=members[row["id"]],
+        delivery_costs=None if row["delivery_costs"] is None else {
+            code: Decimal(cost) for code, cost in row["delivery_costs"].items()},
         placed_at=row["placed_at"], updated_at=row["updated_at"]) for row in rows]

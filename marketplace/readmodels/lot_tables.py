@@ -64,6 +64,8 @@ lots = sa.Table(
     sa.Column("opened_at", UTCDateTime, nullable=False),
     sa.Column("closed_at", UTCDateTime),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("max_suppliers", sa.Integer),
+    sa.Column("allocated_at", UTCDateTime),
 )
 
 lot_prefectures = sa.Table(
@@ -111,6 +113,7 @@ bids = sa.Table(
     sa.Column("status", sa.String(10), nullable=False),
     sa.Column("placed_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("delivery_costs", sa.JSON),
 )
 
 bid_members = sa.Table(
@@ -123,4 +126,20 @@ bid_members = sa.Table(
     sa.Index(None, "organisation_id"),
 )
 
-LOT_TABLES = (needs, lots, lot_prefectures, lot_commitments, lot_suppliers, bids, bid_members)
+lot_allocations = sa.Table(
+    "lot_allocations", metadata,
+    sa.Column("lot_id", sa.Uuid, sa.ForeignKey("lots.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("input_digest", sa.String(80), nullable=False),
+    sa.Column("served_quantity", DecimalText, nullable=False),
+    sa.Column("total_cost", DecimalText, nullable=False),
+    sa.Column("pool_unit_price", DecimalText),
+    sa.Column("total_saving", DecimalText, nullable=False),
+    sa.Column("result", sa.JSON, nullable=False),  # the result document of Lot.Allocated
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("allocated_at", UTCDateTime, nullable=False),
+)
+
+LOT_TABLES = (needs, lots, lot_prefectures, lot_commitments, lot_suppliers, bids, bid_members,
+              lot_allocations)

@@ -1,4 +1,4 @@
-"""The served app records the close of a lot soon after its close time, on its own."""
+"""The served app records the close and clearing of a lot soon after its close time, on its own."""
 
 import threading
 import time
@@ -44,10 +44,13 @@ def test_a_lot_past_its_close_time_is_closed_on_the_ledger_without_anyone_asking
     assert still_open is not None
     assert still_open.lot.status == "open"
     assert recorded
-    last = list(marketplace.events.get(lot_id))[-1]
-    assert isinstance(last, Lot.Closed)
-    assert last.counted_bids == [bid]
-    assert last.pooled_quantity == 700
+    close, clearing = list(marketplace.events.get(lot_id))[-2:]
+    assert isinstance(close, Lot.Closed)
+    assert close.counted_bids == [bid]
+    assert close.pooled_quantity == 700
+    assert isinstance(clearing, Lot.Allocated)
+    assert clearing.result["input_digest"] == clearing.input_digest
+    assert [b["quantity"] for b in clearing.input["buyers"]] == ["700"]
 
 
 def test_a_command_received_before_the_close_but_decided_after_it_is_in_the_closed_lot(
@@ -80,6 +83,6 @@ def test_a_command_received_before_the_close_but_decided_after_it_is_in_the_clos
 
     assert unsettled == []
     assert closed == [lot_id]
-    last = list(marketplace.events.get(lot_id))[-1]
-    assert isinstance(last, Lot.Closed)
-    assert last.pooled_quantity == 400
+    close = list(marketplace.events.get(lot_id))[-2]
+    assert isinstance(close, Lot.Closed)
+    assert close.pooled_quantity == 400

@@ -219,18 +219,19 @@ def test_commands_racing_the_close_are_each_either_in_the_close_or_rejected_neve
     assert {wanted[buyer] for buyer in late} <= turned_away  # received at the close instant
 
     events = events_of(marketplace, lot_id)
-    close = events[-1]
+    close, clearing = events[-2:]
     assert isinstance(close, Lot.Closed)
+    assert isinstance(clearing, Lot.Allocated)
     assert sum(isinstance(e, Lot.Closed) for e in events) == 1
     assert {e.need_id for e in events if isinstance(e, Lot.NeedPooled)} == pooled
     assert (close.pooled_quantity, close.buyer_count) == (100 * len(pooled), len(pooled))
     assert set(close.counted_bids) == {o.subject for o in crowd.succeeded("bid")}
-    assert all(e.timestamp < closes_at for e in events[:-1])
+    assert all(e.timestamp < closes_at for e in events[:-2])
 
     rows = lot_rows(marketplace, lot_id)
     assert {c.need_id for c in rows["commitments"]} == pooled
     assert all(rows["needs"][need_id].status == "open" for need_id in turned_away)
     assert rows["lot"].status == "closed"
     accepted = Counter(o.kind for o in outcomes if o.ok)
-    assert ledger_length(migrated_url) - ledger_before == 1 + sum(
+    assert ledger_length(migrated_url) - ledger_before == 2 + sum(  # the close, the clearing
         EVENTS[kind] * count for kind, count in accepted.items())

@@ -363,14 +363,19 @@ class LotCommands(ReadModelPromises, RuleBasedStateMachine):
 
         assert sorted(closed, key=str) == sorted(due, key=str)
         for lot_id in closed:
-            event = list(self.marketplace.events.get(lot_id))[-1]
+            event, clearing = list(self.marketplace.events.get(lot_id))[-2:]
             assert isinstance(event, Lot.Closed)
+            assert isinstance(clearing, Lot.Allocated)
             pooled = [c for c in self.commitments.values() if c[0] == lot_id]
             assert event.pooled_quantity == sum((c[2] for c in pooled), Decimal(0))
             assert event.buyer_count == len({c[1] for c in pooled})
-            assert set(event.counted_bids) == {
-                bid_id for bid_id, bid in self.bids_model.items()
-                if bid.lot_id == lot_id and bid.live and bid.accepted >= set(bid.shares)}
+            counted = {bid_id for bid_id, bid in self.bids_model.items()
+                       if bid.lot_id == lot_id and bid.live and bid.accepted >= set(bid.shares)}
+            assert set(event.counted_bids) == counted
+            # The clearing solved exactly what stood at close.
+            assert {b["id"] for b in clearing.input["bids"]} == {str(b) for b in counted}
+            assert sum(Decimal(b["quantity"]) for b in clearing.input["buyers"]) == (
+                event.pooled_quantity)
         self.closed |= due
         self.ledger = ledger_length(self.url)
 

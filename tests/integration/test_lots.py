@@ -111,8 +111,9 @@ def test_buyers_pool_needs_suppliers_bid_alone_and_together_and_the_close_fixes_
     assert closed == [lot_id]
     assert (lot.status, lot.closed_at) == ("closed", clock.now)
     assert (lot.pooled_quantity, lot.buyer_count, lot.supplier_count) == (1800, 2, 4)
-    close = lot_events(marketplace, lot_id)[-1]
+    close, clearing = lot_events(marketplace, lot_id)[-2:]
     assert isinstance(close, Lot.Closed)
+    assert isinstance(clearing, Lot.Allocated)
     assert (close.pooled_quantity, close.buyer_count) == (1800, 2)
     assert set(close.counted_bids) == {alone_bid, consortium_bid}
 
@@ -218,7 +219,7 @@ def test_a_consortium_bid_revised_into_a_bid_alone_counts_with_its_own_capacity(
     bid = marketplace.lots.bid(lead, bid_id)
     clock.advance(timedelta(days=7))
     marketplace.close_due_lots()
-    close = lot_events(marketplace, lot_id)[-1]
+    close = lot_events(marketplace, lot_id)[-2]
     assert close.counted_bids == [bid_id]  # the lot says it counts...
     assert bid is not None
     assert (bid.is_consortium, bid.members, bid.capacity) == (False, [], 2000)

@@ -1,0 +1,112 @@
+"""Closing and clearing a lot: the engine solves outside the write lock, the ledger records.
+
+Solving can take a second on a large lot; holding the ledger's write lock that long would stall
+every other command. So the lot is read, solved, and then recorded only if it has not changed
+since it was read (after its close time nothing can change it but this command, so a retry is
+rare: another process closing it at the same moment).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from events import ConflictError
+from marketplace.allocation import (
+    AllocationInput,
+    BidOffer,
+    BuyerNeed,
+    Member,
+    Options,
+    Tier,
+    allocate,
+    parse_input,
+)
+from marketplace.commands.base import Commands
+from marketplace.commands.needs import NeedNotFoundError
+from marketplace.domain import lot_rules as rules
+from marketplace.domain.bids import Bid
+from marketplace.domain.lot import Lot
+from marketplace.domain.need import Need
+
+MAX_SOLVES = 3
+
+
+class _LotChangedError(Exception):
+    """The lot changed between the solve and the record: solve again."""
+
+
+class ClearingCommands(Commands):
+    """The close of a lot and its clearing by the allocation engine, recorded together."""
+
+    def close_lot(self, lot_id: UUID) -> bool:
+        """Records the close of a lot whose close time has passed, and its clearing.
+
+        False if both were already recorded, or the lot was cancelled. The close itself happens
+        at the close time whatever is recorded: every command on a lot is decided against the
+        clock. Recording it fixes what stood at close (the pooled quantity and the bids that
+        count) and how the lot clears (`Lot.Allocated`), for payment and audit.
+        """
+        at = self.clock()
+        for _attempt in range(MAX_SOLVES):
+            lot = self._lot(lot_id)
+            if lot.cancel_reason is not None or lot.allocation_digest is not None:
+                return False
+            if at < lot.closes_at:
+                raise rules.LotNotDueError(
+                    f"this lot closes at {rules.jst(lot.closes_at)}, not before")
+            try:
+                return self._clear(lot)
+            except _LotChangedError:
+                continue
+        raise ConflictError(f"lot {lot_id} kept changing while it was being cleared; "
+                            "nothing was recorded, it will be tried again")
+
+    def allocation_input(self, lot: Lot) -> AllocationInput:
+        """The engine's input for the lot as it stands: its commitments in the order they were
+        pooled, and the bids that count in the order they were placed (ties go to the earlier).
+        """
+        buyers = [BuyerNeed(id=str(c.need_id), quantity=c.quantity,
+                            max_unit_price=c.max_unit_price,
+                            region=self._need(c.need_id).line.delivery_prefecture.code)
+                  for c in lot.commitments.values()]
+        offers = [_offer(bid) for bid in lot.bids.values() if bid.counts]
+        built = AllocationInput(currency=lot.currency.value, unit=lot.item.unit.value,
+                                buyers=tuple(buyers), bids=tuple(offers),
+                                options=Options(max_suppliers=lot.max_suppliers))
+        # Read back through the file format, so what is recorded is exactly what was solved.
+        return parse_input(built.as_json())
+
+    def _clear(self, solved: Lot) -> bool:
+        problem = self.allocation_input(solved)
+        result = allocate(problem)
+
+        def decide() -> bool:
+            lot = self._lot(solved.id)
+            if lot.version != solved.version:
+                raise _LotChangedError
+            at = self.clock()
+            lot.record_close(at=at)  # False if the close was recorded before the clearing
+            lot.record_allocation(problem.digest, problem.as_json(), result.as_json(), at=at)
+            self.save(lot)
+            return True
+        return self.command(decide)
+
+    def _need(self, need_id: UUID) -> Need:
+        return self._load(Need, need_id, NeedNotFoundError, "need")
+
+
+def _offer(bid: Bid) -> BidOffer:
+    terms = bid.terms
+    members: tuple[Member, ...] = ()
+    if bid.is_consortium:
+        # The lead first, then the others in a fixed order; all have accepted (the bid counts).
+        order = [bid.lead_id, *sorted(set(bid.shares) - {bid.lead_id}, key=str)]
+        members = tuple(Member(id=str(m), share=bid.shares[m]) for m in order)
+    return BidOffer(
+        id=str(bid.bid_id), capacity=bid.capacity, min_quantity=terms.minimum_quantity,
+        tiers=tuple(Tier(min_quantity=b.from_quantity, unit_price=b.unit_price)
+                    for b in terms.tiers.breaks),
+        delivery_cost=None if terms.delivery_costs is None else {
+            code: Decimal(cost) for code, cost in terms.delivery_costs.items()},
+        members=members)
