@@ -1,12 +1,18 @@
-"""`make bench`: throughput of the bare event store against the full command path, side by side.
+"""`make bench`: throughput of the bare event store against the full command path, side by side,
+and the allocation engine's clearing time and memory against a PuLP+CBC baseline.
 
 Prints a table and writes bench/results.json as {"figures": {NAME: {"value", "unit"}}}.
 Each figure is the median of several rounds; raw and command rounds alternate, so both see
-the same machine weather, on SQLite and on PostgreSQL.
+the same machine weather, on SQLite and on PostgreSQL; so do engine and baseline rounds
+(bench/allocation.py).
+
+`python bench/run.py --only allocation` (or `--only databases`) runs one part, for quick
+iteration; its figures replace theirs in results.json and the others are kept.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -22,6 +28,10 @@ from eventsourcing.application import Application
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.allocation import LARGE_ROUNDS as ALLOC_LARGE_ROUNDS  # noqa: E402
+from bench.allocation import SMALL_ROUNDS as ALLOC_SMALL_ROUNDS  # noqa: E402
+from bench.allocation import TARGETS as ALLOC_TARGETS  # noqa: E402
+from bench.allocation import measure_allocation  # noqa: E402
 from bench.lots import BURST_ROUNDS, measure_burst, measure_commands  # noqa: E402
 from bench.lots import OPERATIONS as LOT_OPERATIONS  # noqa: E402
 from bench.lots import ROUNDS as LOT_ROUNDS  # noqa: E402
@@ -36,6 +46,9 @@ ROUNDS = 7
 OPERATIONS = 400
 AGGREGATES = 50
 RESULTS = ROOT / "bench" / "results.json"
+PARTS = ("databases", "allocation")
+#: Figure name -> the most it may be; figures without a target are only reported.
+TARGETS: dict[str, float] = {**ALLOC_TARGETS}
 
 
 class BareLedger(Application[UUID]):
@@ -87,8 +100,7 @@ def measure(url: str, progress: Callable[[str], None]) -> dict[str, float]:
             "ratio": command_median / raw_median, "replay": replay_rate}
 
 
-def main() -> int:
-    figures: dict[str, dict[str, Any]] = {}
+def measure_databases(figures: dict[str, dict[str, Any]]) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for kind in ("sqlite", "postgres"):
             print(f"{kind}:", file=sys.stderr)
@@ -121,15 +133,52 @@ def main() -> int:
             figures[f"burst_lost_{kind}"] = {"value": int(burst["lost"]), "unit": "commitments"}
             figures[f"burst_refused_{kind}"] = {"value": int(burst["refused"]),
                                                 "unit": "requests"}
-    RESULTS.write_text(json.dumps({"figures": figures}, indent=2) + "\n")
+
+
+def measure_allocation_part(figures: dict[str, dict[str, Any]]) -> None:
+    print("allocation:", file=sys.stderr)
+
+    def report(line: str) -> None:
+        print(f"  {line}", file=sys.stderr)
+    figures.update(measure_allocation(report))
+
+
+def target(name: str, value: float) -> str:
+    if name not in TARGETS:
+        return ""
+    return f"≤ {TARGETS[name]:g} {'met' if value <= TARGETS[name] else 'MISSED'}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Kyodo benchmarks: prints a table, writes "
+                                     "bench/results.json.")
+    parser.add_argument("--only", choices=PARTS, help="run one part (default: all)")
+    only = parser.parse_args(argv).only
+    figures: dict[str, dict[str, Any]] = {}
+    if only in (None, "databases"):
+        measure_databases(figures)
+    if only in (None, "allocation"):
+        measure_allocation_part(figures)
+    written = dict(figures)
+    if only is not None and RESULTS.exists():
+        written = {**json.loads(RESULTS.read_text()).get("figures", {}), **figures}
+    RESULTS.write_text(json.dumps({"figures": written}, indent=2) + "\n")
     width = max(map(len, figures))
-    print(f"\n{'figure':<{width}}  {'value':>12}  unit")
+    print(f"\n{'figure':<{width}}  {'value':>12}  {'unit':<27}  target")
     for name, figure in figures.items():
-        print(f"{name:<{width}}  {figure['value']:>12,}  {figure['unit']}")
-    print(f"\n(raw/command: medians of {ROUNDS} alternating rounds of {OPERATIONS}; pool/bid: "
-          f"medians of {LOT_ROUNDS} rounds of {LOT_OPERATIONS}; burst: medians of "
-          f"{BURST_ROUNDS} bursts, lost and refused summed; written to "
-          f"{RESULTS.relative_to(ROOT)})")
+        print(f"{name:<{width}}  {figure['value']:>12,}  {figure['unit']:<27}  "
+              f"{target(name, figure['value'])}".rstrip())
+    notes = []
+    if only in (None, "databases"):
+        notes.append(f"raw/command: medians of {ROUNDS} alternating rounds of {OPERATIONS}; "
+                     f"pool/bid: medians of {LOT_ROUNDS} rounds of {LOT_OPERATIONS}; burst: "
+                     f"medians of {BURST_ROUNDS} bursts, lost and refused summed")
+    if only in (None, "allocation"):
+        notes.append(f"alloc: medians of {ALLOC_SMALL_ROUNDS} alternating engine/baseline "
+                     f"rounds (200x30x4) and {ALLOC_LARGE_ROUNDS} rounds (1000x50x5); peaks "
+                     f"from one fresh process each")
+    print(f"\n({'; '.join(notes)}; written to {RESULTS.relative_to(ROOT)}"
+          f"{', other figures kept' if only is not None else ''})")
     return 0
 
 
