@@ -1,11 +1,16 @@
-"""The `marketplace` command: serve, migrate, replay, seed the demo cluster."""
+"""The `marketplace` command: serve, migrate, replay, seed the demo cluster, clear a lot's input."""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -216,11 +221,91 @@ def _print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 def openapi() -> None:
     """Print the JSON API's OpenAPI document (JSON); needs no database."""
     import importlib
-    import json
 
     # Named, not imported, like `serve`'s app: the core does not depend on the web layer.
     document = importlib.import_module("web.app").openapi_document()
     click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+
+
+@cli.command("allocate")
+@click.argument("input_path", metavar="INPUT.json")
+@click.option("--output", "-o", "output_path", metavar="OUT.json",
+              help="Write the result here (replaced whole, never half-written) and print a "
+                   "one-line summary; without it the result goes to stdout.")
+def allocate_lot(input_path: str, output_path: str | None) -> None:
+    """Allocate a lot: who is served, by which bids, at what price.
+
+    Reads the allocation input INPUT.json (- for stdin) and prints the result as JSON, or
+    writes it to OUT.json. The formats and the rules are in docs/allocation.md. Needs no
+    database; the same input always gives the same bytes.
+    """
+    # Loaded here, not at the top: only this command needs the solver (HiGHS and numpy).
+    from marketplace.allocation import AllocationInputError, allocate, parse_input
+
+    label = "stdin" if input_path == "-" else input_path
+    document = _read_json(input_path, label)
+    try:
+        problem = parse_input(document)
+    except AllocationInputError as error:
+        raise click.ClickException(f"{label}: {error}") from None
+    result = allocate(problem).as_json()
+    text = json.dumps(result, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if output_path is None or output_path == "-":
+        sys.stdout.buffer.write(text.encode())
+        return
+    _write_atomically(Path(output_path), text.encode())
+    click.echo(f"{_summary(result)}; wrote {output_path}", err=True)
+
+
+def _read_json(path: str, label: str) -> Any:
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"cannot read {label}: {error.strerror}") from None
+    try:
+        # Numbers as written, never through a binary float: 0.1 stays 0.1.
+        return json.loads(raw, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"{label} is not JSON: {error.msg} at line {error.lineno}, "
+                                   f"column {error.colno}") from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{label} is not UTF-8 text") from None
+    except (ValueError, RecursionError) as error:  # a 5,000-digit number, a 10,000-deep list
+        raise click.ClickException(f"{label} is not usable JSON: {error}") from None
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Writes beside ``path``, then renames: the file is the old one or the whole new one."""
+    temporary: Path | None = None
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp", delete=False) as file:
+            temporary = Path(file.name)
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # as any new file, not a temporary file's 0600
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+
+
+def _summary(result: dict[str, Any]) -> str:
+    status = {
+        "infeasible": "infeasible: the bids could serve no need",
+        "limit_reached": "limit_reached: the solver stopped at a limit, so this result is not "
+                         "proven optimal and may not be reproducible",
+    }.get(result["status"], result["status"])
+    served = [b for b in result["buyers"] if b["served"]]
+    return (f"{status}; served {result['served_quantity']} {result['unit']} to {len(served)} "
+            f"of {len(result['buyers'])} buyers, total cost ¥{result['total_cost']}, "
+            f"total saving ¥{result['savings']['total']}")
 
 
 def _reach(settings: Settings) -> Engine:
