@@ -18,6 +18,7 @@ from marketplace.commands.lots import LotCommands
 from marketplace.commands.needs import NeedCommands, NeedNotFoundError
 from marketplace.domain import Organisation, Profile
 from marketplace.readmodels import (
+    AllocationQueries,
     LotQueries,
     OrganisationQueries,
     build_projectors,
@@ -57,6 +58,7 @@ class Marketplace(NeedCommands, LotCommands, BiddingCommands, ClearingCommands,
         super().__init__(database_url, projectors=build_projectors(), clock=clock)
         self.organisations = OrganisationQueries(self.engine)
         self.lots = LotQueries(self.engine)
+        self.allocations = AllocationQueries(self.engine)
 
     def register_organisation(self, *, name_ja: str | None = None, name_en: str | None = None,
                               roles: Any, prefecture: str, capabilities: Any = (),

@@ -166,7 +166,7 @@ class DemoSummary:
             return "demo cluster: the marketplace already has organisations; nothing added"
         by = "a consortium" if self.consortium_bids == 1 else "consortia"
         return (f"demo cluster: {self.organisations} organisations, {self.needs} needs, "
-                f"{self.lots} lots ({self.closed_lots} closed), {self.bids} bids "
+                f"{self.lots} lots ({self.closed_lots} closed and cleared), {self.bids} bids "
                 f"({self.consortium_bids} by {by})")
 
     __str__ = describe

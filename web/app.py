@@ -20,6 +20,7 @@ from litestar.template import TemplateConfig
 from marketplace.application import Marketplace
 from marketplace.bootstrap import open_marketplace
 from marketplace.settings import Settings
+from web.allocation_api import AllocationController
 from web.api import OrganisationController
 from web.closer import lot_closer
 from web.errors import exception_handlers
@@ -82,7 +83,7 @@ def _litestar(provide_marketplace: Callable[[], Marketplace],
         route_handlers=[
             home, health, OrganisationController,
             NeedController, CommitmentController, my_commitments,
-            LotController, BiddingController, BidController,
+            LotController, BiddingController, BidController, AllocationController,
             create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],
         dependencies={"marketplace": Provide(provide_marketplace, sync_to_thread=False)},

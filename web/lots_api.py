@@ -89,7 +89,7 @@ class LotController(Controller):
 
         def produce() -> tuple[int, LotDetail]:
             lot_id = marketplace.open_lot(me, **msgspec.structs.asdict(data))
-            return HTTP_201_CREATED, _detail(marketplace, me, lot_id)
+            return HTTP_201_CREATED, lot_detail(marketplace, me, lot_id)
         return idempotent(request, marketplace, me, data, produce)
 
     @get(sync_to_thread=True)
@@ -116,7 +116,7 @@ class LotController(Controller):
     def get_lot(self, request: Request[Any, Any, Any],
                 marketplace: NamedDependency[Marketplace], lot_id: FromPath[UUID]) -> LotDetail:
         """A lot's pooled quantity and progress, with my own commitments and bids in it."""
-        return _detail(marketplace, acting_organisation(request, marketplace), lot_id)
+        return lot_detail(marketplace, acting_organisation(request, marketplace), lot_id)
 
     @post("/{lot_id:uuid}/cancellation", status_code=HTTP_200_OK, sync_to_thread=True)
     def cancel_lot(self, request: Request[Any, Any, Any],
@@ -127,7 +127,7 @@ class LotController(Controller):
 
         def produce() -> tuple[int, LotDetail]:
             marketplace.cancel_lot(me, lot_id, data.reason)
-            return HTTP_200_OK, _detail(marketplace, me, lot_id)
+            return HTTP_200_OK, lot_detail(marketplace, me, lot_id)
         return idempotent(request, marketplace, me, data, produce)
 
 
@@ -144,7 +144,8 @@ class BiddingController(Controller):
 
         def produce() -> tuple[int, LotDetail]:
             joined = marketplace.join_lot(me, lot_id)
-            return (HTTP_201_CREATED if joined else HTTP_200_OK), _detail(marketplace, me, lot_id)
+            status = HTTP_201_CREATED if joined else HTTP_200_OK
+            return status, lot_detail(marketplace, me, lot_id)
         return idempotent(request, marketplace, me, None, produce)
 
     @post("/bids", status_code=HTTP_201_CREATED, sync_to_thread=True)
@@ -238,7 +239,7 @@ def _viewer(marketplace: Marketplace, organisation_id: UUID) -> Viewer:
     return viewer
 
 
-def _detail(marketplace: Marketplace, organisation_id: UUID, lot_id: UUID) -> LotDetail:
+def lot_detail(marketplace: Marketplace, organisation_id: UUID, lot_id: UUID) -> LotDetail:
     detail = marketplace.lots.detail(_viewer(marketplace, organisation_id), lot_id,
                                      now=marketplace.clock())
     if detail is None:

@@ -3,6 +3,7 @@
 from events import Projectors
 from marketplace.readmodels import lot_projectors as _lots
 from marketplace.readmodels import organisations as _organisations
+from marketplace.readmodels.allocation_queries import AllocationQueries, AllocationView
 from marketplace.readmodels.idempotency import idempotency_keys
 from marketplace.readmodels.lot_queries import LotQueries, Viewer
 from marketplace.readmodels.organisations import (
@@ -22,5 +23,6 @@ def build_projectors() -> Projectors:
     return projectors
 
 
-__all__ = ["ApiTokenView", "LotQueries", "OrganisationQueries", "OrganisationView", "Viewer",
-           "build_projectors", "hash_api_token", "idempotency_keys", "metadata"]
+__all__ = ["AllocationQueries", "AllocationView", "ApiTokenView", "LotQueries",
+           "OrganisationQueries", "OrganisationView", "Viewer", "build_projectors",
+           "hash_api_token", "idempotency_keys", "metadata"]

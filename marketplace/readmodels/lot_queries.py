@@ -364,12 +364,18 @@ def _bids(connection: Connection, organisation_id: UUID, *, lot_id: UUID | None 
           bid_id: UUID | None = None) -> list[BidView]:
     mine = sa.or_(bids.c.lead_id == organisation_id, bids.c.id.in_(
         sa.select(bid_members.c.bid_id).where(bid_members.c.organisation_id == organisation_id)))
-    query = sa.select(bids).where(mine)
+    where = [mine]
     if lot_id is not None:
-        query = query.where(bids.c.lot_id == lot_id)
+        where.append(bids.c.lot_id == lot_id)
     if bid_id is not None:
-        query = query.where(bids.c.id == bid_id)
-    rows = connection.execute(query.order_by(bids.c.placed_at, bids.c.id)).mappings().all()
+        where.append(bids.c.id == bid_id)
+    return bid_views(connection, sa.and_(*where))
+
+
+def bid_views(connection: Connection, where: sa.ColumnElement[bool]) -> list[BidView]:
+    """The bids matching ``where``, with their members; callers decide who may see them."""
+    rows = connection.execute(sa.select(bids).where(where)
+                              .order_by(bids.c.placed_at, bids.c.id)).mappings().all()
     members: dict[UUID, list[MemberView]] = {row["id"]: [] for row in rows}
     if members:
         for row in connection.execute(

@@ -43,8 +43,8 @@ def all_bids(marketplace: Marketplace) -> dict[UUID, BidView]:
 def test_seeding_an_empty_marketplace_reports_what_it_added_in_one_line(
         seeded: DemoSummary) -> None:
     assert seeded == SEEDED
-    assert str(seeded) == ("demo cluster: 13 organisations, 14 needs, 6 lots (1 closed), "
-                           "8 bids (2 by consortia)")
+    assert str(seeded) == ("demo cluster: 13 organisations, 14 needs, "
+                           "6 lots (1 closed and cleared), 8 bids (2 by consortia)")
 
 
 def test_every_demo_organisation_is_a_gunma_firm_of_the_one_cluster_named_in_both_languages(

@@ -25,7 +25,8 @@ def test_a_rebuild_equals_the_live_read_models(marketplace: Marketplace, migrate
     assert replayed == marketplace.position()
     assert read_model_rows(migrated_url) == live
     assert len(live["organisations"]) == len(ORGANISATIONS) + 1
-    assert {"lots", "bids", "bid_members", "lot_commitments"} <= {t for t, r in live.items() if r}
+    assert {"lots", "bids", "bid_members", "lot_commitments", "lot_allocations"} <= {
+        t for t, r in live.items() if r}
 
 
 def test_a_rebuild_repairs_damaged_read_models(marketplace: Marketplace, migrated_url: str) -> None:
