@@ -100,6 +100,7 @@ def settle(served: Sequence[BuyerNeed], bids: Sequence[BidOffer],
     for region in dict.fromkeys(b.region for b in served):
         awards += _split_region([b for b in served if b.region == region], bids,
                                 {s: q for (r, s), q in supply.items() if r == region})
+    awards = _priced(awards, bids)  # at the tier each bid's whole award reached
     quantities = {bid.id: sum((a.quantity for a in awards if a.supplier == bid.id), Decimal(0))
                   for bid in bids}
     goods, objective = {}, Decimal(0)
@@ -168,7 +169,7 @@ def _split_region(buyers: list[BuyerNeed], bids: Sequence[BidOffer],
             queue[0] = (s, available - taken)
             if queue[0][1] == 0:
                 queue.pop(0)
-    return _priced(awards, bids)
+    return awards
 
 
 def _priced(awards: list[Award], bids: Sequence[BidOffer]) -> list[Award]:
@@ -325,7 +326,7 @@ def _result(problem: AllocationInput, served: list[BuyerNeed], settled: Settled,
         suppliers=suppliers, buyers=tuple(buyers),
         solver=SolverRun(name="HiGHS", version=program.solver_version(),
                          status=solution.status.value, gap=solution.gap, solves=solves,
-                         settings=dict(program.SOLVER_OPTIONS)))
+                         settings=program.settings()))
 
 
 def _members(bid: BidOffer, awarded: Decimal) -> tuple[tuple[str, Decimal], ...]:

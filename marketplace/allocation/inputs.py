@@ -146,7 +146,8 @@ def canonical_json(document: Any) -> bytes:
 def parse_input(document: Any) -> AllocationInput:
     """Reads an input document (parsed JSON); raises AllocationInputError naming the field."""
     reader = _Reader()
-    root = reader.mapping(document)
+    with reader.field(""):  # named "the input", like every other field that cannot be read
+        root = reader.mapping(document)
     with reader.field("currency"):
         currency = Currency.parse(root.get("currency", "JPY")).value
     with reader.field("unit"):
@@ -250,9 +251,7 @@ def _delivery(reader: _Reader, raw: Any) -> dict[str, Decimal] | None:
 
 
 def _delivery_cost(value: Any) -> Decimal:
-    if str(value).strip() in {"0", "0.0", "0.00"}:
-        return Decimal(0)
-    return unit_price(value, "delivery cost")
+    return unit_price(value, "delivery cost", allow_zero=True)
 
 
 def _options(reader: _Reader, raw: Any) -> Options:
@@ -317,7 +316,9 @@ class _Reader:
         seen: set[str] = set()
         for index, item in enumerate(ids):
             if item in seen:
-                raise AllocationInputError(f"{name}[{index}].id: {item!r} appears twice")
+                # Through `field`, so a member's path reads bids[0].members[1].id like any other.
+                with self.field(name), self.field(f"[{index}]"), self.field("id"):
+                    raise AllocationInputError(f"{item!r} appears twice")
             seen.add(item)
 
     @staticmethod

@@ -13,6 +13,8 @@ The formulation, and why it is small (see docs/allocation.md, "The program"):
   LP relaxation is already the convex envelope of each bid's cost.
 - A buyer is served in full or not at all (``z[b]``). When every need can be served, the
   ``z`` are fixed to 1 and the program is a pure cost minimisation.
+- Its goals are solved in turn, each held while the next is solved (`solve`): the most
+  quantity served, then the least cost, then the tie-break (earlier bids and buyers first).
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ SOLVER_OPTIONS: dict[str, bool | int | float | str] = {
     "presolve": "on",
 }
 
+#: Half the 0.001 grid quantities are on (domain.items.QUANTITY_PLACES).
+HALF_QUANTUM = 0.0005
+#: How far above the least cost the tie-break may go. Prices are to 0.01 and quantities to
+#: 0.001, so two allocations' costs differ by 0 or by at least 0.00001: this admits only the
+#: equally cheap ones. And as each unit moved between supply lines changes the cost by 0 or at
+#: least 0.01, the slack moves a solution at most 0.0001 off the grid, which rounding undoes.
+COST_SLACK = 1e-6
+
 
 class SolveStatus(StrEnum):
     OPTIMAL = "optimal"
@@ -57,6 +67,11 @@ class Solution:
     tiers: dict[int, int]  # bid index -> tier index chosen
     objective: float
     gap: float
+
+
+def settings() -> dict[str, bool | int | float | str]:
+    """The pinned settings as recorded with a result: the tie-break solve runs unpresolved."""
+    return {**SOLVER_OPTIONS, "tie_break_presolve": "off"}
 
 
 def solver_version() -> str:
@@ -96,13 +111,108 @@ def solve(buyers: Sequence[BuyerNeed], bids: Sequence[BidOffer], options: Option
 
     ``serve_all``: every buyer is served (infeasible if that cannot be); otherwise the program
     serves the most quantity it can and, among those, at least cost.
+
+    The goals are lexicographic, so they are solved one after the other, each held as a
+    constraint while the next is solved: the most quantity (unless ``serve_all``), the least
+    cost, then the tie-break of rule 5 (earlier bids and buyers first). One weighted objective
+    cannot do it: a weight per unit served that outweighs every cost difference between
+    allocations would swamp the costs in floating point.
     """
+    if not sum((b.quantity for b in buyers), Decimal(0)):
+        return _nothing_served(len(buyers))
+    model = _build(buyers, bids, options, serve_all=serve_all)
+    runs: list[_Run] = []
+    if not serve_all:
+        most = _run(model, model.quantity_objective())
+        if not most.found:
+            return _nothing_served(len(buyers))
+        # Quantities are on the 0.001 grid: serving less means serving at least 0.001 less.
+        _hold(model, model.quantity_objective(), most, slack=HALF_QUANTUM)
+        runs.append(most)
+    cheapest = _run(model, model.columns.cost, runs)
+    if not cheapest.found:
+        return _nothing_served(len(buyers))
+    runs.append(cheapest)
+    if cheapest.gap * abs(cheapest.objective) <= COST_SLACK:
+        # Only an optimum proven to the slack is held: a looser one would let the tie-break
+        # spend the difference on fractional moves, off the 0.001 grid `clearing` rounds to.
+        _hold(model, model.columns.cost, cheapest, slack=COST_SLACK)
+        # HiGHS's MIP presolve proves a later bid "optimal" here when an earlier one is as
+        # cheap (the held cost row over the tier links; cf. HiGHS issue #3094); solved
+        # without it, the tie-break is right, and quick since the cost row already bounds it.
+        tie_break = _run(model, model.tie_break_objective(), runs, presolve=False)
+        if tie_break.found:
+            runs.append(tie_break)
+    values = runs[-1].values
+    return Solution(
+        status=(SolveStatus.OPTIMAL if all(r.status is SolveStatus.OPTIMAL for r in runs)
+                else SolveStatus.LIMIT_REACHED),
+        supply={(model.regions[r], s): values[column]
+                for (r, s), column in model.supply.items() if values[column] > 1e-9},
+        served=tuple(True for _ in buyers) if serve_all else tuple(
+            values[column] > 0.5 for column in model.served),
+        tiers={s: t for s, tiers in model.tier_columns.items() for (t, _, y) in tiers
+               if values[y] > 0.5},
+        objective=_value(model.columns.cost, values), gap=cheapest.gap)
+
+
+def _nothing_served(buyers: int) -> Solution:
+    return Solution(status=SolveStatus.INFEASIBLE, supply={}, served=(False,) * buyers,
+                    tiers={}, objective=0.0, gap=0.0)
+
+
+@dataclass
+class _Model:
+    """The program's columns and rows, with where to find each kind of column."""
+
+    columns: _Columns
+    rows: _Rows
+    regions: list[str]
+    supply: dict[tuple[int, int], int]  # (region index, bid index) -> column
+    tier_columns: dict[int, list[tuple[int, int, int]]]  # bid index -> [(tier, Q, y)]
+    served: list[int]  # buyer index -> its z column (empty when every buyer is served)
+    quantities: list[float]  # buyer index -> quantity
+
+    def quantity_objective(self) -> list[float]:
+        """Minus the quantity served: minimising it serves the most."""
+        objective = [0.0] * len(self.columns.cost)
+        for column, wanted in zip(self.served, self.quantities, strict=True):
+            objective[column] = -wanted
+        return objective
+
+    def tie_break_objective(self) -> list[float]:
+        """Rule 5: each unit costs its bid's place in the input, each served unit its buyer's.
+
+        Among equally cheap allocations, moving supply to an earlier bid, or serving an earlier
+        buyer instead of a later one of the same quantity, always lowers this.
+        """
+        objective = [0.0] * len(self.columns.cost)
+        for (_, s), column in self.supply.items():
+            objective[column] = float(s + 1)
+        for i, column in enumerate(self.served):
+            objective[column] = float(i + 1) * self.quantities[i]
+        return objective
+
+
+@dataclass(frozen=True)
+class _Run:
+    status: SolveStatus
+    values: list[float]
+    objective: float
+    gap: float
+
+    @property
+    def found(self) -> bool:
+        return self.status is not SolveStatus.INFEASIBLE
+
+
+def _build(buyers: Sequence[BuyerNeed], bids: Sequence[BidOffer], options: Options, *,
+           serve_all: bool) -> _Model:
     regions = list(dict.fromkeys(b.region for b in buyers))
     region_of = {region: index for index, region in enumerate(regions)}
     demand = [Decimal(0)] * len(regions)
     for buyer in buyers:
         demand[region_of[buyer.region]] += buyer.quantity
-    total = float(sum(demand, Decimal(0)))
 
     columns, rows = _Columns(), _Rows()
     supply: dict[tuple[int, int], int] = {}
@@ -129,15 +239,7 @@ def solve(buyers: Sequence[BuyerNeed], bids: Sequence[BidOffer], options: Option
         balance += [(q, -1.0) for (_, q, _) in tier_columns.get(s, [])]
         rows.add(balance, 0.0, 0.0)
 
-    served_columns: list[int] = []
-    if not serve_all:
-        # Serving a unit is worth more than any unit can cost, so the most quantity is served;
-        # scaled so that the objective stays of the order of the goods' cost.
-        worth = 1.0 + max((float(b.tiers[0].unit_price + max((b.delivery_cost or {}).values(),
-                                                             default=Decimal(0)))
-                           for b in bids), default=0.0)
-        served_columns = [columns.add(-worth * float(b.quantity), 1.0, integer=True)
-                          for b in buyers]
+    served_columns = [] if serve_all else [columns.add(0.0, 1.0, integer=True) for _ in buyers]
     for r in range(len(regions)):
         entries = [(column, 1.0) for (region, _), column in supply.items() if region == r]
         if serve_all:
@@ -149,24 +251,39 @@ def solve(buyers: Sequence[BuyerNeed], bids: Sequence[BidOffer], options: Option
     if options.max_suppliers is not None:
         rows.add([(y, 1.0) for tiers in tier_columns.values() for (_, _, y) in tiers],
                  -highspy.kHighsInf, float(options.max_suppliers))
+    return _Model(columns=columns, rows=rows, regions=regions, supply=supply,
+                  tier_columns=tier_columns, served=served_columns,
+                  quantities=[float(b.quantity) for b in buyers])
 
-    highs = _load(columns, rows)
+
+def _run(model: _Model, objective: list[float], before: Sequence[_Run] = (), *,
+         presolve: bool = True) -> _Run:
+    """Solves the model for ``objective``, starting from the last solution found before."""
+    highs = _load(model.columns, model.rows, objective)
+    if not presolve:
+        highs.setOptionValue("presolve", "off")
+    if before:
+        start = highspy.HighsSolution()
+        start.col_value = before[-1].values
+        start.value_valid = True
+        highs.setSolution(start)
     highs.run()
     status = _status(highs)
-    if status is SolveStatus.INFEASIBLE or total == 0:
-        return Solution(status=SolveStatus.INFEASIBLE, supply={}, served=(False,) * len(buyers),
-                        tiers={}, objective=0.0, gap=0.0)
-    values = highs.getSolution().col_value
-    reached = {s: t for s, tiers in tier_columns.items() for (t, _, y) in tiers
-               if values[y] > 0.5}
-    served = tuple(True for _ in buyers) if serve_all else tuple(
-        values[column] > 0.5 for column in served_columns)
-    info = highs.getInfo()
-    return Solution(status=status,
-                    supply={(regions[r], s): values[column]
-                            for (r, s), column in supply.items() if values[column] > 1e-9},
-                    served=served, tiers=reached, objective=float(info.objective_function_value),
-                    gap=max(0.0, float(info.mip_gap)))
+    if status is SolveStatus.INFEASIBLE:
+        return _Run(status=status, values=[], objective=0.0, gap=0.0)
+    values = list(highs.getSolution().col_value)
+    return _Run(status=status, values=values, objective=_value(objective, values),
+                gap=max(0.0, float(highs.getInfo().mip_gap)))
+
+
+def _hold(model: _Model, objective: list[float], run: _Run, *, slack: float) -> None:
+    """Keeps later solves within ``slack`` of what ``run`` reached for ``objective``."""
+    model.rows.add([(column, weight) for column, weight in enumerate(objective) if weight],
+                   -highspy.kHighsInf, run.objective + slack)
+
+
+def _value(objective: list[float], values: list[float]) -> float:
+    return sum(weight * value for weight, value in zip(objective, values, strict=True))
 
 
 def _usable_tiers(bid: BidOffer, reach: float) -> list[tuple[int, Tier]]:
@@ -182,11 +299,11 @@ def _usable_tiers(bid: BidOffer, reach: float) -> list[tuple[int, Tier]]:
     return usable
 
 
-def _load(columns: _Columns, rows: _Rows) -> highspy.Highs:
+def _load(columns: _Columns, rows: _Rows, objective: list[float]) -> highspy.Highs:
     lp = highspy.HighsLp()
     lp.num_col_ = len(columns.cost)
     lp.num_row_ = len(rows.lower)
-    lp.col_cost_ = np.array(columns.cost, dtype=np.float64)
+    lp.col_cost_ = np.array(objective, dtype=np.float64)
     lp.col_lower_ = np.array(columns.lower, dtype=np.float64)
     lp.col_upper_ = np.array(columns.upper, dtype=np.float64)
     lp.row_lower_ = np.array(rows.lower, dtype=np.float64)
