@@ -112,7 +112,8 @@ def unit_price(value: Any, what: str = "unit price", *, allow_zero: bool = False
     """A positive price per unit (or zero, if allowed) to at most two decimal places."""
     amount = _decimal(value, what, PRICE_PLACES)
     if amount < 0 or (amount == 0 and not allow_zero):
-        raise PriceNotPositiveError(f"the {what} must be more than zero, not {value}")
+        least = "zero or more" if allow_zero else "more than zero"
+        raise PriceNotPositiveError(f"the {what} must be {least}, not {value}")
     return _plain(amount)
 
 

@@ -114,7 +114,10 @@ def test_each_party_sees_its_own_outcome_and_the_buyers_see_every_bid_after_the_
     as_loser = marketplace.allocations.of_lot(loser, lot_id)
     as_organiser = marketplace.allocations.of_lot(organiser, lot_id)
 
-    assert as_buyer and as_winner and as_loser and as_organiser
+    assert as_buyer is not None
+    assert as_winner is not None
+    assert as_loser is not None
+    assert as_organiser is not None
     assert [(n.need_id, n.total, n.alone_total, n.saving) for n in as_buyer.my_needs] == [
         (needs[0], Decimal(108000), Decimal(117000), Decimal(9000))]
     assert [(a.bid_id, a.supplier_id, a.quantity) for a in as_buyer.my_needs[0].awards] == [
@@ -135,7 +138,7 @@ def test_each_party_sees_its_own_outcome_and_the_buyers_see_every_bid_after_the_
         assert supplier_view.my_needs == []
     assert (as_organiser.served_quantity, as_organiser.buyers_served,
             as_organiser.suppliers_awarded) == (Decimal(1200), 2, 1)
-    assert as_organiser.bid_comparison == [] and as_organiser.my_needs == []
+    assert (as_organiser.bid_comparison, as_organiser.my_needs) == ([], [])
 
 
 def test_replay_applies_the_recorded_clearing_and_never_solves_again(
