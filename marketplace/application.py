@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from marketplace.readmodels import (
     build_projectors,
     hash_api_token,
 )
+
+log = logging.getLogger("kyodo.clearing")
 
 API_TOKEN_PREFIX = "kyodo_"  # noqa: S105 (a prefix that makes leaked tokens greppable)
 PROFILE_FIELDS = frozenset({"name_ja", "name_en", "roles", "prefecture", "capabilities",
@@ -115,10 +118,17 @@ class Marketplace(NeedCommands, LotCommands, BiddingCommands, ClearingCommands,
 
         A command is decided at the time it was received, so one received just before the
         close may still be waiting for the write lock after it; the served app lets lots
-        settle for longer than any such wait before fixing what stood at close.
+        settle for longer than any such wait before fixing what stood at close. A lot that
+        cannot be cleared is logged and tried again next time; it holds back no other lot.
         """
-        due = self.lots.due(self.clock() - settle)
-        return [lot_id for lot_id in due if self.close_lot(lot_id)]
+        closed = []
+        for lot_id in self.lots.due(self.clock() - settle):
+            try:
+                if self.close_lot(lot_id):
+                    closed.append(lot_id)
+            except Exception:
+                log.exception("closing and clearing lot %s failed; it is tried again", lot_id)
+        return closed
 
 
 __all__ = ["IssuedToken", "LotNotFoundError", "Marketplace", "NeedNotFoundError",

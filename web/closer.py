@@ -38,7 +38,7 @@ def lot_closer(marketplace: Marketplace, every: float, settle: timedelta = SETTL
             try:
                 closed = await anyio.to_thread.run_sync(marketplace.close_due_lots, settle)
                 if closed:
-                    log.info("recorded the close of %d lot(s)", len(closed))
+                    log.info("recorded the close and clearing of %d lot(s)", len(closed))
             except Exception:
                 log.exception("recording lot closes failed; trying again in %.0f s", every)
             await anyio.sleep(every)

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from events import ConflictError
 from marketplace.allocation import (
+    AllocationError,
     AllocationInput,
     BidOffer,
     BuyerNeed,
@@ -30,6 +31,8 @@ from marketplace.domain.lot import Lot
 from marketplace.domain.need import Need
 
 MAX_SOLVES = 3
+
+__all__ = ["AllocationError", "ClearingCommands"]
 
 
 class _LotChangedError(Exception):

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from marketplace.domain.errors import RuleViolationError
-from marketplace.domain.items import calendar_date, quantity, unit_price
+from marketplace.domain.items import calendar_date, quantity, unit_price, whole_number
 from marketplace.domain.prefectures import Prefecture
 
 MAX_PRICE_BREAKS = 10
@@ -285,11 +285,8 @@ def _delivery_costs(raw: Any) -> dict[str, Decimal] | None:
 
 
 def _lead_time(value: Any) -> int:
-    try:
-        days = int(str(value).strip())
-    except ValueError:
-        days = -1
-    if not 0 <= days <= MAX_LEAD_TIME_DAYS:
+    days = whole_number(value, 0, MAX_LEAD_TIME_DAYS)
+    if days is None:
         raise LeadTimeInvalidError(
             f"the lead time {value!r} must be a whole number of days from 0 to "
             f"{MAX_LEAD_TIME_DAYS}")

@@ -123,6 +123,17 @@ def _plain(amount: Decimal) -> Decimal:
     return amount.quantize(Decimal(1)) if amount.as_tuple().exponent > 0 else amount  # type: ignore[operator]
 
 
+def whole_number(value: Any, low: int, high: int) -> int | None:
+    """``value`` (a number or its text) as a whole number from ``low`` to ``high``, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if low <= number <= high else None
+
+
 def calendar_date(value: Any, error: type[RuleViolationError], what: str) -> date:
     """A date given as a ``date`` or as YYYY-MM-DD text; ``error`` names which date is wrong."""
     if isinstance(value, datetime):

@@ -11,7 +11,14 @@ from uuid import UUID
 from marketplace.domain.bids import Bid, BidTerms
 from marketplace.domain.eligibility import Eligibility, Participant
 from marketplace.domain.errors import NotFoundError, NotPermittedError, RuleViolationError
-from marketplace.domain.items import Currency, ItemSpec, Unit, quantity, unit_price
+from marketplace.domain.items import (
+    Currency,
+    ItemSpec,
+    Unit,
+    quantity,
+    unit_price,
+    whole_number,
+)
 from marketplace.domain.organisation import Role
 
 JST = timezone(timedelta(hours=9), "JST")  # the cluster's clock, for messages; no DST in Japan
@@ -217,14 +224,8 @@ def max_suppliers(value: Any) -> int | None:
     """The most suppliers the lot's clearing may award (None: as many as is cheapest)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        number = -1
-    else:
-        try:
-            number = int(str(value).strip())
-        except ValueError:
-            number = -1
-    if not 1 <= number <= MAX_SUPPLIERS_LIMIT:
+    number = whole_number(value, 1, MAX_SUPPLIERS_LIMIT)
+    if number is None:
         raise MaxSuppliersInvalidError(
             f"{value!r} is not a number of suppliers; give a whole number from 1 to "
             f"{MAX_SUPPLIERS_LIMIT}, or leave it out")

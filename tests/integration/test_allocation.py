@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -182,3 +183,26 @@ def test_a_lot_that_changes_while_it_is_solved_is_solved_again(
     assert len(solves) == 2
     events = list(marketplace.events.get(lot_id))
     assert [type(e) for e in events[-2:]] == [Lot.Closed, Lot.Allocated]
+
+
+def test_a_lot_that_cannot_be_cleared_holds_back_no_other_lot(
+        marketplace: Marketplace, clock: SettableClock,
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    firms = a_cluster(marketplace, buyers=2, suppliers=1)
+    broken = open_lot(marketplace, firms.buyers[0], closes_at=clock() + timedelta(days=1))
+    healthy = open_lot(marketplace, firms.buyers[0], closes_at=clock() + timedelta(days=2))
+    real_allocate = clearing.allocate
+    broken_bid = bid_alone(marketplace, firms.suppliers[0], broken)
+
+    def fails_on_the_broken_lot(problem: Any) -> Any:
+        if [b.id for b in problem.bids] == [str(broken_bid)]:
+            raise clearing.AllocationError("a bug")
+        return real_allocate(problem)
+    monkeypatch.setattr(clearing, "allocate", fails_on_the_broken_lot)
+    clock.advance(timedelta(days=3))
+
+    closed = marketplace.close_due_lots()
+
+    assert closed == [healthy]
+    assert f"lot {broken} failed" in caplog.text
+    assert not any(isinstance(e, Lot.Closed) for e in marketplace.events.get(broken))
