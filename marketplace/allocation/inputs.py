@@ -147,7 +147,7 @@ def parse_input(document: Any) -> AllocationInput:
     """Reads an input document (parsed JSON); raises AllocationInputError naming the field."""
     reader = _Reader()
     with reader.field(""):  # named "the input", like every other field that cannot be read
-        root = reader.mapping(document)
+        root = reader.mapping(document, {"currency", "unit", "buyers", "bids", "options"})
     with reader.field("currency"):
         currency = Currency.parse(root.get("currency", "JPY")).value
     with reader.field("unit"):
@@ -163,7 +163,7 @@ def parse_input(document: Any) -> AllocationInput:
 
 
 def _buyer(reader: _Reader, raw: Any) -> BuyerNeed:
-    data = reader.mapping(raw)
+    data = reader.mapping(raw, {"id", "quantity", "max_unit_price", "region"})
     with reader.field("id"):
         buyer_id = reader.text(data.get("id"))
     with reader.field("quantity"):
@@ -177,7 +177,8 @@ def _buyer(reader: _Reader, raw: Any) -> BuyerNeed:
 
 
 def _bid(reader: _Reader, raw: Any) -> BidOffer:
-    data = reader.mapping(raw)
+    data = reader.mapping(
+        raw, {"id", "capacity", "min_quantity", "tiers", "delivery_cost", "members"})
     with reader.field("id"):
         bid_id = reader.text(data.get("id"))
     members = tuple(reader.each(data, "members", _member, MAX_BUYERS, required=False))
@@ -206,7 +207,7 @@ def _bid(reader: _Reader, raw: Any) -> BidOffer:
 
 
 def _member(reader: _Reader, raw: Any) -> Member:
-    data = reader.mapping(raw)
+    data = reader.mapping(raw, {"id", "share"})
     with reader.field("id"):
         member_id = reader.text(data.get("id"))
     with reader.field("share"):
@@ -215,7 +216,7 @@ def _member(reader: _Reader, raw: Any) -> Member:
 
 
 def _tier(reader: _Reader, raw: Any) -> Tier:
-    data = reader.mapping(raw)
+    data = reader.mapping(raw, {"min_quantity", "unit_price"})
     with reader.field("min_quantity"):
         start = quantity(reader.present(data, "min_quantity"), "tier quantity", allow_zero=True)
     with reader.field("unit_price"):
@@ -255,7 +256,7 @@ def _delivery_cost(value: Any) -> Decimal:
 
 
 def _options(reader: _Reader, raw: Any) -> Options:
-    data = reader.mapping(raw)
+    data = reader.mapping(raw, {"max_suppliers"})
     limit = data.get("max_suppliers")
     if limit is None:
         return Options()
@@ -322,9 +323,15 @@ class _Reader:
             seen.add(item)
 
     @staticmethod
-    def mapping(raw: Any) -> dict[str, Any]:
+    def mapping(raw: Any, fields: set[str] | None = None) -> dict[str, Any]:
+        """An object; with ``fields``, one that has no other (a misspelt field is an error,
+        not a default: ``max_price`` must not silently mean "no max price")."""
         if not isinstance(raw, dict):
             raise AllocationInputError("must be an object")
+        unknown = sorted(set(raw) - fields) if fields is not None else []
+        if unknown:
+            raise AllocationInputError(
+                f"unknown field {unknown[0]!r}; the fields are {', '.join(sorted(fields or ()))}")
         return raw
 
     @staticmethod

@@ -81,6 +81,11 @@ def test_a_well_formed_document_is_read() -> None:
     pytest.param(changed(lambda d: d["bids"][0].update(
         members=[{"id": "m1", "share": "600"}, {"id": "m1", "share": "400"}])),
                  "bids[0].members[1].id: 'm1' appears twice", id="duplicate member id"),
+    pytest.param(changed(lambda d: d["buyers"][0].update(max_price="300")),
+                 "buyers[0]: unknown field 'max_price'; the fields are id, max_unit_price, "
+                 "quantity, region", id="misspelt field"),
+    pytest.param(changed(lambda d: d.update(option={})),
+                 "the input: unknown field 'option'", id="misspelt top-level field"),
 ])
 def test_a_malformed_document_is_refused_naming_the_field(document: Any, message: str) -> None:
     with pytest.raises(AllocationInputError) as refused:
