@@ -1,4 +1,5 @@
-"""What the lot state machine keeps of what was accepted, and the promises it checks.
+"""The lot state machine's cast and values, what it keeps of what was accepted, and the
+promises it checks.
 
 ``ReadModelPromises`` is mixed into the machine in tests/integration/test_lot_properties.py:
 after every step the read models must agree with the model kept here, and with the rules.
@@ -7,12 +8,14 @@ after every step the read models must agree with the model kept here, and with t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from hypothesis import Phase
+from hypothesis import strategies as st
 from hypothesis.stateful import invariant
 
 from events import SettableClock, engine_for, rebuild_read_models
@@ -26,6 +29,33 @@ from marketplace.readmodels.lot_tables import (
     needs,
 )
 from tests.helpers import read_model_rows
+
+START = datetime.fromisoformat("2026-11-20T09:00:00+00:00")
+CLOSES = (START + timedelta(days=1), START + timedelta(days=2))
+
+# The organisations of every example, by their roles; "outsider" is not in the lots' cluster.
+ORGANISATIONS = {"organiser": ("buyer",), "buyer": ("buyer",), "both": ("buyer", "supplier"),
+                 "supplier 1": ("supplier",), "supplier 2": ("supplier",),
+                 "supplier 3": ("supplier",), "outsider": ("supplier",)}
+SUPPLIER_NAMES = ["both", "supplier 1", "supplier 2", "supplier 3", "outsider"]
+BUYERS = st.sampled_from(["organiser", "buyer", "both", "supplier 1"])
+SUPPLIERS = st.sampled_from(SUPPLIER_NAMES)
+PARTNERS = st.just([]) | st.lists(SUPPLIERS, min_size=1, max_size=2, unique=True)
+"""Consortium members besides the lead: none for a bid alone (about half the time)."""
+OWNER = st.sampled_from([True, True, True, False])
+"""Mostly the organisation whose need or bid it is; sometimes another."""
+
+QUANTITIES = st.integers(1, 10).map(lambda n: Decimal(n * 100))
+COMMITTED = st.none() | st.integers(1, 12).map(lambda n: Decimal(n * 50))
+SHARES = st.integers(1, 8).map(lambda n: Decimal(n * 100))
+LOT = st.integers(0, len(CLOSES) - 1)
+
+#: Every phase but "explain", which re-runs a failing example for minutes with databases this
+#: slow; shrinking stays, for a short failing sequence.
+QUICK_PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
+KINDS_OF_COMMAND = {"post_a_need", "revise_a_need", "withdraw_a_need", "pool_a_need",
+                    "change_a_commitment", "withdraw_a_commitment", "join_a_lot", "place_a_bid",
+                    "revise_a_bid", "withdraw_a_bid", "answer_a_consortium"}
 
 
 @dataclass

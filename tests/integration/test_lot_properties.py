@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
@@ -33,7 +33,24 @@ from marketplace.application import Marketplace
 from marketplace.domain import NotFoundError, RuleViolationError
 from marketplace.domain.lot import Lot
 from tests.helpers import ledger_length
-from tests.lot_machine import BidModel, NeedModel, ReadModelPromises
+from tests.lot_machine import (
+    BUYERS,
+    CLOSES,
+    COMMITTED,
+    KINDS_OF_COMMAND,
+    LOT,
+    ORGANISATIONS,
+    OWNER,
+    PARTNERS,
+    QUANTITIES,
+    QUICK_PHASES,
+    SHARES,
+    START,
+    SUPPLIERS,
+    BidModel,
+    NeedModel,
+    ReadModelPromises,
+)
 from tests.lots_builders import (
     BID_TERMS,
     CLUSTER,
@@ -45,35 +62,6 @@ from tests.lots_builders import (
 )
 
 T = TypeVar("T")
-START = datetime.fromisoformat("2026-11-20T09:00:00+00:00")
-CLOSES = (START + timedelta(days=1), START + timedelta(days=2))
-
-# The organisations of every example, by their roles; "outsider" is not in the lots' cluster.
-ORGANISATIONS = {"organiser": ("buyer",), "buyer": ("buyer",), "both": ("buyer", "supplier"),
-                 "supplier 1": ("supplier",), "supplier 2": ("supplier",),
-                 "supplier 3": ("supplier",), "outsider": ("supplier",)}
-SUPPLIER_NAMES = ["both", "supplier 1", "supplier 2", "supplier 3", "outsider"]
-BUYERS = st.sampled_from(["organiser", "buyer", "both", "supplier 1"])
-SUPPLIERS = st.sampled_from(SUPPLIER_NAMES)
-PARTNERS = st.just([]) | st.lists(SUPPLIERS, min_size=1, max_size=2, unique=True)
-"""Consortium members besides the lead: none for a bid alone (about half the time)."""
-OWNER = st.sampled_from([True, True, True, False])
-"""Mostly the organisation whose need or bid it is; sometimes another."""
-
-QUANTITIES = st.integers(1, 10).map(lambda n: Decimal(n * 100))
-COMMITTED = st.none() | st.integers(1, 12).map(lambda n: Decimal(n * 50))
-SHARES = st.integers(1, 8).map(lambda n: Decimal(n * 100))
-LOT = st.integers(0, len(CLOSES) - 1)
-
-#: Every phase but "explain", which re-runs a failing example for minutes with databases this
-#: slow; shrinking stays, for a short failing sequence.
-QUICK_PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
-KINDS_OF_COMMAND = {"post_a_need", "revise_a_need", "withdraw_a_need", "pool_a_need",
-                    "change_a_commitment", "withdraw_a_commitment", "join_a_lot", "place_a_bid",
-                    "revise_a_bid", "withdraw_a_bid", "answer_a_consortium"}
-
-
-
 class LotCommands(ReadModelPromises, RuleBasedStateMachine):
     """One example: a fresh marketplace with seven organisations and two lots of one cluster."""
 
