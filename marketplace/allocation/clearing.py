@@ -17,7 +17,7 @@ The rules, in the order they apply:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from marketplace.allocation import program
@@ -100,14 +100,13 @@ def settle(served: Sequence[BuyerNeed], bids: Sequence[BidOffer],
     for region in dict.fromkeys(b.region for b in served):
         awards += _split_region([b for b in served if b.region == region], bids,
                                 {s: q for (r, s), q in supply.items() if r == region})
-    awards = _priced(awards, bids)  # at the tier each bid's whole award reached
     quantities = {bid.id: sum((a.quantity for a in awards if a.supplier == bid.id), Decimal(0))
                   for bid in bids}
-    goods, objective = {}, Decimal(0)
-    for bid in bids:
-        price = bid.price_for(quantities[bid.id]) or Decimal(0)
-        goods[bid.id] = yen(price * quantities[bid.id])
-        objective += price * quantities[bid.id]
+    # Every unit of a bid costs the price of the tier its whole award reached.
+    prices = {bid.id: bid.price_for(quantities[bid.id]) or Decimal(0) for bid in bids}
+    awards = [replace(a, unit_price=prices[a.supplier]) for a in awards]
+    goods = {bid.id: yen(prices[bid.id] * quantities[bid.id]) for bid in bids}
+    objective = sum((prices[bid.id] * quantities[bid.id] for bid in bids), Decimal(0))
     objective += sum((a.delivery_unit_cost * a.quantity for a in awards), Decimal(0))
     _check(served, bids, quantities, awards)
     return Settled(
@@ -170,17 +169,6 @@ def _split_region(buyers: list[BuyerNeed], bids: Sequence[BidOffer],
             if queue[0][1] == 0:
                 queue.pop(0)
     return awards
-
-
-def _priced(awards: list[Award], bids: Sequence[BidOffer]) -> list[Award]:
-    by_id = {bid.id: bid for bid in bids}
-    totals: dict[str, Decimal] = {}
-    for award in awards:
-        totals[award.supplier] = totals.get(award.supplier, Decimal(0)) + award.quantity
-    return [Award(buyer=a.buyer, supplier=a.supplier, quantity=a.quantity,
-                  unit_price=by_id[a.supplier].price_for(totals[a.supplier]) or Decimal(0),
-                  delivery_unit_cost=a.delivery_unit_cost, delivery_amount=a.delivery_amount)
-            for a in awards]
 
 
 def _share(goods: Decimal, served: Sequence[BuyerNeed]) -> dict[str, Decimal]:

@@ -76,11 +76,8 @@ class BidOffer:
 
     def price_for(self, awarded: Decimal) -> Decimal | None:
         """The price of every unit when ``awarded`` units go to this bid (None below tier 1)."""
-        price = None
-        for tier in self.tiers:
-            if awarded >= tier.min_quantity:
-                price = tier.unit_price
-        return price
+        tier = self.tier_for(awarded)
+        return None if tier is None else tier.unit_price
 
     def tier_for(self, awarded: Decimal) -> Tier | None:
         reached = None
