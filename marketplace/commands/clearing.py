@@ -1,9 +1,10 @@
-"""Closing and clearing a lot: the engine solves outside the write lock, the ledger records.
+"""Closing and clearing a lot: the close is recorded, then the closed lot solved and cleared.
 
-Solving can take a second on a large lot; holding the ledger's write lock that long would stall
-every other command. So the lot is read, solved, and then recorded only if it has not changed
-since it was read (after its close time nothing can change it but this command, so a retry is
-rare: another process closing it at the same moment).
+Two transactions, on purpose. Recording `Lot.Closed` first fixes what stood at close: from
+then on the lot refuses every command, so the solve (up to a couple of seconds on a large lot)
+runs outside the ledger's write lock on a lot that can no longer change, and nothing waits for
+it. A process that stops between the two leaves a closed lot without its clearing; `due`
+lists such lots, so the next round clears them.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from decimal import Decimal
 from uuid import UUID
 
-from events import ConflictError
 from marketplace.allocation import (
     AllocationError,
     AllocationInput,
@@ -25,25 +25,18 @@ from marketplace.allocation import (
 )
 from marketplace.commands.base import Commands
 from marketplace.commands.needs import NeedNotFoundError
-from marketplace.domain import lot_rules as rules
 from marketplace.domain.bids import Bid
 from marketplace.domain.lot import Lot
 from marketplace.domain.need import Need
 
-MAX_SOLVES = 3
-
 __all__ = ["AllocationError", "ClearingCommands"]
 
 
-class _LotChangedError(Exception):
-    """The lot changed between the solve and the record: solve again."""
-
-
 class ClearingCommands(Commands):
-    """The close of a lot and its clearing by the allocation engine, recorded together."""
+    """The close of a lot and its clearing by the allocation engine."""
 
     def close_lot(self, lot_id: UUID) -> bool:
-        """Records the close of a lot whose close time has passed, and its clearing.
+        """Records the close of a lot whose close time has passed, then its clearing.
 
         False if both were already recorded, or the lot was cancelled. The close itself happens
         at the close time whatever is recorded: every command on a lot is decided against the
@@ -51,19 +44,28 @@ class ClearingCommands(Commands):
         count) and how the lot clears (`Lot.Allocated`), for payment and audit.
         """
         at = self.clock()
-        for _attempt in range(MAX_SOLVES):
+
+        def record_close() -> tuple[bool, Lot]:
             lot = self._lot(lot_id)
-            if lot.cancel_reason is not None or lot.allocation_digest is not None:
-                return False
-            if at < lot.closes_at:
-                raise rules.LotNotDueError(
-                    f"this lot closes at {rules.jst(lot.closes_at)}, not before")
-            try:
-                return self._clear(lot)
-            except _LotChangedError:
-                continue
-        raise ConflictError(f"lot {lot_id} kept changing while it was being cleared; "
-                            "nothing was recorded, it will be tried again")
+            closed = lot.record_close(at=at)  # False if recorded before, or cancelled
+            if closed:
+                self.save(lot)
+            return closed, lot
+        closed, lot = self.command(record_close)
+        if lot.cancel_reason is not None or lot.allocation_digest is not None:
+            return closed
+        problem = self.allocation_input(lot)
+        result = allocate(problem)
+
+        def record_clearing() -> bool:
+            lot = self._lot(lot_id)
+            if lot.allocation_digest is not None:
+                return False  # another process cleared it meanwhile, from the same closed lot
+            lot.record_allocation(problem.digest, problem.as_json(), result.as_json(),
+                                  at=self.clock())
+            self.save(lot)
+            return True
+        return self.command(record_clearing) or closed
 
     def allocation_input(self, lot: Lot) -> AllocationInput:
         """The engine's input for the lot as it stands: its commitments in the order they were
@@ -79,21 +81,6 @@ class ClearingCommands(Commands):
                                 options=Options(max_suppliers=lot.max_suppliers))
         # Read back through the file format, so what is recorded is exactly what was solved.
         return parse_input(built.as_json())
-
-    def _clear(self, solved: Lot) -> bool:
-        problem = self.allocation_input(solved)
-        result = allocate(problem)
-
-        def decide() -> bool:
-            lot = self._lot(solved.id)
-            if lot.version != solved.version:
-                raise _LotChangedError
-            at = self.clock()
-            lot.record_close(at=at)  # False if the close was recorded before the clearing
-            lot.record_allocation(problem.digest, problem.as_json(), result.as_json(), at=at)
-            self.save(lot)
-            return True
-        return self.command(decide)
 
     def _need(self, need_id: UUID) -> Need:
         return self._load(Need, need_id, NeedNotFoundError, "need")

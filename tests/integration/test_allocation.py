@@ -158,33 +158,6 @@ def test_replay_applies_the_recorded_clearing_and_never_solves_again(
     assert [row[0] for row in live["lot_allocations"]] == [lot_id]
 
 
-def test_a_lot_that_changes_while_it_is_solved_is_solved_again(
-        marketplace: Marketplace, clock: SettableClock,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    _, lot_id, _, _ = two_buyers_two_bids(marketplace)
-    clock.advance(timedelta(days=8))
-    solves: list[int] = []
-    real_allocate = clearing.allocate
-
-    def allocate_while_the_close_is_recorded(problem: object) -> object:
-        solves.append(1)
-        if len(solves) == 1:  # another process records the close meanwhile
-            def record_close() -> None:
-                lot = marketplace.repository.get(lot_id)
-                lot.record_close(at=clock())
-                marketplace.save(lot)
-            marketplace.command(record_close)
-        return real_allocate(problem)  # type: ignore[arg-type]
-    monkeypatch.setattr(clearing, "allocate", allocate_while_the_close_is_recorded)
-
-    cleared = marketplace.close_lot(lot_id)
-
-    assert cleared is True
-    assert len(solves) == 2
-    events = list(marketplace.events.get(lot_id))
-    assert [type(e) for e in events[-2:]] == [Lot.Closed, Lot.Allocated]
-
-
 def test_a_lot_that_cannot_be_cleared_holds_back_no_other_lot(
         marketplace: Marketplace, clock: SettableClock,
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
@@ -205,4 +178,28 @@ def test_a_lot_that_cannot_be_cleared_holds_back_no_other_lot(
 
     assert closed == [healthy]
     assert f"lot {broken} failed" in caplog.text
-    assert not any(isinstance(e, Lot.Closed) for e in marketplace.events.get(broken))
+    broken_events = list(marketplace.events.get(broken))
+    assert isinstance(broken_events[-1], Lot.Closed)  # closed, but left for the next round
+    assert isinstance(list(marketplace.events.get(healthy))[-1], Lot.Allocated)
+
+
+def test_a_closed_lot_left_without_its_clearing_is_cleared_on_the_next_round(
+        marketplace: Marketplace, clock: SettableClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _, lot_id, _, _ = two_buyers_two_bids(marketplace)
+    real_allocate = clearing.allocate
+
+    def dies_mid_clearing(problem: Any) -> Any:
+        raise clearing.AllocationError("the process stopped here")
+    monkeypatch.setattr(clearing, "allocate", dies_mid_clearing)
+    clock.advance(timedelta(days=8))
+    first = marketplace.close_due_lots()
+    monkeypatch.setattr(clearing, "allocate", real_allocate)
+
+    second = marketplace.close_due_lots()
+
+    assert first == []
+    assert second == [lot_id]
+    events = list(marketplace.events.get(lot_id))
+    assert [type(e) for e in events[-2:]] == [Lot.Closed, Lot.Allocated]
+    assert sum(isinstance(e, Lot.Closed) for e in events) == 1
