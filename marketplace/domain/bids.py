@@ -9,12 +9,12 @@ from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
+from marketplace.domain import sealed_round
 from marketplace.domain.errors import RuleViolationError
-from marketplace.domain.items import calendar_date, quantity, unit_price, whole_number
+from marketplace.domain.items import calendar_date, quantity, unit_price
 from marketplace.domain.prefectures import Prefecture
 
 MAX_PRICE_BREAKS = 10
-MAX_LEAD_TIME_DAYS = 365
 MAX_CONSORTIUM_MEMBERS = 10
 
 
@@ -44,10 +44,6 @@ class PriceBreakAboveCapacityError(RuleViolationError):
 
 class MinimumAboveCapacityError(RuleViolationError):
     """A minimum quantity larger than the capacity can never be awarded."""
-
-
-class LeadTimeInvalidError(RuleViolationError):
-    """A lead time is a whole number of days from 0 to 365."""
 
 
 class ValidityDateInvalidError(RuleViolationError):
@@ -180,8 +176,9 @@ class BidTerms:
                 f"the price break from {last} is above the capacity {total}, so it could never "
                 "apply; remove it or raise the capacity")
         return cls(tiers=schedule, capacity=own_capacity, minimum_quantity=minimum,
-                   lead_time_days=_lead_time(lead_time_days), valid_until=calendar_date(
-                       valid_until, ValidityDateInvalidError, "validity date"),
+                   lead_time_days=sealed_round.lead_time_days(lead_time_days),
+                   valid_until=calendar_date(valid_until, ValidityDateInvalidError,
+                                             "validity date"),
                    delivery_costs=_delivery_costs(delivery_costs))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> BidTerms:
@@ -283,11 +280,3 @@ def _delivery_costs(raw: Any) -> dict[str, Decimal] | None:
         costs[code] = unit_price(cost, "delivery cost", allow_zero=True)
     return dict(sorted(costs.items()))
 
-
-def _lead_time(value: Any) -> int:
-    days = whole_number(value, 0, MAX_LEAD_TIME_DAYS)
-    if days is None:
-        raise LeadTimeInvalidError(
-            f"the lead time {value!r} must be a whole number of days from 0 to "
-            f"{MAX_LEAD_TIME_DAYS}")
-    return days

@@ -22,6 +22,7 @@ from marketplace.domain.eligibility import Eligibility, Participant
 from marketplace.domain.items import Currency, ItemSpec
 from marketplace.domain.need import NeedLine
 from marketplace.domain.organisation import Role
+from marketplace.domain.sealed_round import SealedRound
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,16 @@ class Commitment:
     max_unit_price: Decimal | None
 
 
-class Lot(ReplacedNotMutated, Aggregate):
+class Lot(SealedRound, ReplacedNotMutated, Aggregate):
     """A pool of compatible needs of several buyers for one item spec, open until its close.
 
     Suppliers join it and place sealed bids. Every command is decided against the server's
     receive time: before the close instant it may be accepted; at or after it, never.
     """
+
+    round_noun = "lot"
+    ClosedError = rules.LotClosedError
+    CancelledError = rules.LotCancelledError
 
     class Opened(Aggregate.Created):
         organiser_id: UUID
@@ -154,9 +159,6 @@ class Lot(ReplacedNotMutated, Aggregate):
     @property
     def buyer_count(self) -> int:
         return len({c.buyer_id for c in self.commitments.values()})
-
-    def is_open_at(self, at: datetime) -> bool:
-        return self.cancel_reason is None and not self.closed and at < self.closes_at
 
     # -- the organiser --------------------------------------------------------------------
 
@@ -382,14 +384,6 @@ class Lot(ReplacedNotMutated, Aggregate):
             if bid.lead_id == organisation_id or organisation_id in bid.accepted:
                 return bid
         return None
-
-    def _require_open(self, at: datetime) -> None:
-        if self.cancel_reason is not None:
-            raise rules.LotCancelledError(
-                f"this lot was cancelled ({self.cancel_reason}); nothing was recorded")
-        if self.closed or at >= self.closes_at:
-            raise rules.LotClosedError(
-                f"this lot closed at {rules.jst(self.closes_at)}; nothing was recorded")
 
 
 __all__ = ["Commitment", "Lot"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
@@ -20,11 +20,15 @@ from marketplace.domain.items import (
     whole_number,
 )
 from marketplace.domain.organisation import Role
+from marketplace.domain.sealed_round import (
+    JST,
+    jst,
+    reason,
+    require_future_deadline,
+    require_valid_through,
+)
 
-JST = timezone(timedelta(hours=9), "JST")  # the cluster's clock, for messages; no DST in Japan
 MAX_THRESHOLDS = 10
-MAX_OPEN_DAYS = 365
-MAX_REASON_LENGTH = 500
 MAX_SUPPLIERS_LIMIT = 100
 
 
@@ -129,15 +133,7 @@ class ConsortiumMemberNotEligibleError(RuleViolationError):
 
 
 def require_future_close(closes_at: datetime, at: datetime) -> None:
-    if closes_at.tzinfo is None:
-        raise CloseTimeInvalidError(
-            "give the close time with its time zone, e.g. 2026-12-01T17:00:00+09:00")
-    if closes_at <= at:
-        raise CloseTimeInvalidError(
-            f"the close time {closes_at.isoformat()} has passed; choose a time in the future")
-    if closes_at - at > timedelta(days=MAX_OPEN_DAYS):
-        raise CloseTimeInvalidError(
-            f"a lot stays open at most {MAX_OPEN_DAYS} days; choose an earlier close time")
+    require_future_deadline(closes_at, at, what="close time", error=CloseTimeInvalidError)
 
 
 def thresholds(raw: Any) -> tuple[Decimal, ...]:
@@ -154,11 +150,7 @@ def thresholds(raw: Any) -> tuple[Decimal, ...]:
 
 
 def cancel_reason(raw: Any) -> str:
-    reason = " ".join(str(raw or "").split())
-    if not reason or len(reason) > MAX_REASON_LENGTH:
-        raise CancelReasonMissingError(
-            f"say in 1 to {MAX_REASON_LENGTH} characters why the lot is cancelled")
-    return reason
+    return reason(raw, why="the lot is cancelled", error=CancelReasonMissingError)
 
 
 def require_same_item(lot_item: ItemSpec, need_item: ItemSpec) -> None:
@@ -198,10 +190,8 @@ def require_terms_of_lot(item: ItemSpec, lot_currency: Currency, closes_at: date
     if currency is not None and Currency.parse(currency) is not lot_currency:
         raise CurrencyMismatchError(
             f"your bid is in {currency} but this lot settles in {lot_currency}")
-    if terms.valid_until < closes_at.date():
-        raise BidExpiresBeforeCloseError(
-            f"your bid is valid until {terms.valid_until} but the lot closes on "
-            f"{closes_at.date()}; keep it valid at least until then")
+    require_valid_through(terms.valid_until, closes_at, offer="bid", round_="lot",
+                          error=BidExpiresBeforeCloseError)
 
 
 def require_consortium(lead_id: UUID, shares: dict[UUID, Decimal],
@@ -232,10 +222,6 @@ def max_suppliers(value: Any) -> int | None:
     return number
 
 
-def jst(instant: datetime) -> str:
-    return instant.astimezone(JST).strftime("%Y-%m-%d %H:%M JST")
-
-
 def led_bid(bids: dict[UUID, Bid], lead_id: UUID, bid_id: UUID) -> Bid:
     """The bid ``lead_id`` leads; a named member that is not the lead may not change it."""
     bid = bids.get(bid_id)
@@ -258,3 +244,6 @@ def require_not_bidding(current: Bid | None) -> None:
         raise AlreadyBiddingError(
             "your organisation already bids on this lot (alone or in a consortium); "
             "revise or withdraw that bid instead")
+
+
+__all__ = ["JST", "jst"]  # re-exported: the lot's messages and pages use them

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import unicodedata
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 from marketplace.domain.errors import RuleViolationError

@@ -16,7 +16,6 @@ from marketplace.domain.bids import (
     ConsortiumTooLargeError,
     ConsortiumTooSmallError,
     FirstPriceBreakAboveMinimumError,
-    LeadTimeInvalidError,
     MinimumAboveCapacityError,
     PriceBreakAboveCapacityError,
     PriceBreaksNotRisingError,
@@ -28,6 +27,7 @@ from marketplace.domain.bids import (
     consortium_shares,
 )
 from marketplace.domain.items import QuantityNotPositiveError
+from marketplace.domain.sealed_round import LeadTimeInvalidError
 
 LEAD, MEMBER, OTHER = UUID(int=1), UUID(int=2), UUID(int=3)
 
