@@ -12,6 +12,7 @@ from events import LedgerApplication
 from marketplace.domain import NotFoundError, Organisation
 from marketplace.domain.eligibility import Participant
 from marketplace.domain.lot import Lot
+from marketplace.domain.need import Need
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -22,6 +23,10 @@ class OrganisationNotFoundError(NotFoundError):
 
 class LotNotFoundError(NotFoundError):
     """No lot has this id (or the caller may not see it)."""
+
+
+class NeedNotFoundError(NotFoundError):
+    """No need of the caller's has this id (other buyers' needs are private)."""
 
 
 class Commands(LedgerApplication):
@@ -48,3 +53,9 @@ class Commands(LedgerApplication):
 
     def _lot(self, lot_id: UUID) -> Lot:
         return self._load(Lot, lot_id, LotNotFoundError, "lot")
+
+    def _own_need(self, buyer_id: UUID, need_id: UUID) -> Need:
+        need = self._load(Need, need_id, NeedNotFoundError, "need of yours")
+        if need.buyer_id != buyer_id:
+            raise NeedNotFoundError(f"no need of yours has id {need_id}")
+        return need

@@ -6,13 +6,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from marketplace.commands.base import Commands
-from marketplace.domain import NotFoundError, Role
+from marketplace.commands.base import Commands, NeedNotFoundError
+from marketplace.domain import Role
 from marketplace.domain.need import NEED_FIELDS, Need, NeedLine
-
-
-class NeedNotFoundError(NotFoundError):
-    """No need of the caller's has this id (other buyers' needs are private)."""
 
 
 class NeedCommands(Commands):
@@ -115,8 +111,5 @@ class NeedCommands(Commands):
         need.unpool_from(need.lot_id, at=at)
         return True
 
-    def _own_need(self, buyer_id: UUID, need_id: UUID) -> Need:
-        need = self._load(Need, need_id, NeedNotFoundError, "need of yours")
-        if need.buyer_id != buyer_id:
-            raise NeedNotFoundError(f"no need of yours has id {need_id}")
-        return need
+
+__all__ = ["NeedCommands", "NeedNotFoundError"]

@@ -22,6 +22,7 @@ from marketplace.domain.items import (
 from marketplace.domain.organisation import Role
 from marketplace.domain.sealed_round import (
     JST,
+    MAX_OPEN_DAYS,
     jst,
     reason,
     require_future_deadline,
@@ -246,4 +247,4 @@ def require_not_bidding(current: Bid | None) -> None:
             "revise or withdraw that bid instead")
 
 
-__all__ = ["JST", "jst"]  # re-exported: the lot's messages and pages use them
+__all__ = ["JST", "MAX_OPEN_DAYS", "jst"]  # re-exported: lots' messages, pages, pooling use them

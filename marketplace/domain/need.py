@@ -40,6 +40,10 @@ class NeedNotPooledError(RuleViolationError):
     """The need is not in this lot."""
 
 
+class NeedInRfqError(RuleViolationError):
+    """A need in a live RFQ is changed through the RFQ, and pooled or quoted nowhere else."""
+
+
 @dataclass(frozen=True)
 class NeedLine:
     """What a buyer needs: the item, how much, by when, delivered where, at most at what price."""
@@ -113,6 +117,14 @@ class Need(ReplacedNotMutated, Aggregate):
     class Unpooled(Aggregate.Event):
         lot_id: UUID
 
+    class QuotesRequested(Aggregate.Event):
+        rfq_id: UUID
+
+    class RfqReleased(Aggregate.Event):
+        """The RFQ was cancelled, or awarded without this need's line: the need is free."""
+
+        rfq_id: UUID
+
     @classmethod
     def post(cls, buyer_id: UUID, line: NeedLine, *, at: datetime) -> Need:
         return cls._create(cls.Posted, timestamp=at, buyer_id=buyer_id, **line.as_event_data())
@@ -126,6 +138,7 @@ class Need(ReplacedNotMutated, Aggregate):
             "quantity": quantity, "needed_by": needed_by,
             "delivery_prefecture": delivery_prefecture, "max_unit_price": max_unit_price})
         self.lot_id: UUID | None = None
+        self.rfq_id: UUID | None = None
         self.withdrawn = False
 
     def revise(self, *, at: datetime, **changes: Any) -> bool:
@@ -154,6 +167,7 @@ class Need(ReplacedNotMutated, Aggregate):
     def pool_into(self, lot_id: UUID, *, at: datetime) -> None:
         if self.withdrawn:
             raise NeedWithdrawnError("this need was withdrawn; post a new one to pool it")
+        self._require_not_in_rfq()
         if self.lot_id is not None:
             raise NeedAlreadyPooledError(
                 f"this need is already pooled in lot {self.lot_id}; a need is in one lot at "
@@ -173,6 +187,23 @@ class Need(ReplacedNotMutated, Aggregate):
     def _unpooled(self, lot_id: UUID) -> None:
         self.lot_id = None
 
+    def request_quotes(self, rfq_id: UUID, *, at: datetime) -> None:
+        """Puts the need into an RFQ as one of its lines."""
+        self._require_open("request quotes for")
+        self.trigger_event(self.QuotesRequested, timestamp=at, rfq_id=rfq_id)
+
+    @event(QuotesRequested)
+    def _quotes_requested(self, rfq_id: UUID) -> None:
+        self.rfq_id = rfq_id
+
+    def release_from_rfq(self, rfq_id: UUID, *, at: datetime) -> None:
+        if self.rfq_id == rfq_id:
+            self.trigger_event(self.RfqReleased, timestamp=at, rfq_id=rfq_id)
+
+    @event(RfqReleased)
+    def _rfq_released(self, rfq_id: UUID) -> None:
+        self.rfq_id = None
+
     def _require_open(self, action: str) -> None:
         if self.withdrawn:
             raise NeedWithdrawnError(f"this need was withdrawn; there is nothing to {action}")
@@ -180,6 +211,12 @@ class Need(ReplacedNotMutated, Aggregate):
             raise NeedIsPooledError(
                 f"this need is pooled in lot {self.lot_id}: change or withdraw your commitment "
                 "on that lot instead")
+        self._require_not_in_rfq()
+
+    def _require_not_in_rfq(self) -> None:
+        if self.rfq_id is not None:
+            raise NeedInRfqError(
+                f"this need is a line of RFQ {self.rfq_id}: amend or cancel that RFQ instead")
 
 
 class NeededByInvalidError(RuleViolationError):
