@@ -4,10 +4,11 @@ and the allocation engine's clearing time and memory against a PuLP+CBC baseline
 Prints a table and writes bench/results.json as {"figures": {NAME: {"value", "unit"}}}.
 Each figure is the median of several rounds; raw and command rounds alternate, so both see
 the same machine weather, on SQLite and on PostgreSQL; so do engine and baseline rounds
-(bench/allocation.py).
+(bench/allocation.py). Supplier matching is timed per need against 10,000 profiles on both
+databases (bench/matching.py).
 
-`python bench/run.py --only allocation` (or `--only databases`) runs one part, for quick
-iteration; its figures replace theirs in results.json and the others are kept.
+`python bench/run.py --only allocation` (or `--only databases`, `--only matching`) runs one
+part, for quick iteration; its figures replace theirs in results.json and the others are kept.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ from bench.allocation import measure_allocation  # noqa: E402
 from bench.lots import BURST_ROUNDS, measure_burst, measure_commands  # noqa: E402
 from bench.lots import OPERATIONS as LOT_OPERATIONS  # noqa: E402
 from bench.lots import ROUNDS as LOT_ROUNDS  # noqa: E402
+from bench.matching import PROFILES as MATCH_PROFILES  # noqa: E402
+from bench.matching import QUERIES as MATCH_QUERIES  # noqa: E402
+from bench.matching import TARGETS as MATCH_TARGETS  # noqa: E402
+from bench.matching import measure_matching_part  # noqa: E402
 from events import SettableClock, rebuild_read_models  # noqa: E402
 from events.store import ledger_env  # noqa: E402
 from marketplace import schema  # noqa: E402
@@ -46,9 +51,9 @@ ROUNDS = 7
 OPERATIONS = 400
 AGGREGATES = 50
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("databases", "allocation")
+PARTS = ("databases", "allocation", "matching")
 #: Figure name -> the most it may be; figures without a target are only reported.
-TARGETS: dict[str, float] = {**ALLOC_TARGETS}
+TARGETS: dict[str, float] = {**ALLOC_TARGETS, **MATCH_TARGETS}
 
 
 class BareLedger(Application[UUID]):
@@ -159,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         measure_databases(figures)
     if only in (None, "allocation"):
         measure_allocation_part(figures)
+    if only in (None, "matching"):
+        print("matching:", file=sys.stderr)
+        figures.update(measure_matching_part(lambda line: print(f"  {line}", file=sys.stderr)))
     written = dict(figures)
     if only is not None and RESULTS.exists():
         written = {**json.loads(RESULTS.read_text()).get("figures", {}), **figures}
@@ -177,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(f"alloc: medians of {ALLOC_SMALL_ROUNDS} alternating engine/baseline "
                      f"rounds (200x30x4) and {ALLOC_LARGE_ROUNDS} rounds (1000x50x5); peaks "
                      f"from one fresh process each")
+    if only in (None, "matching"):
+        notes.append(f"match: median and p95 of {MATCH_QUERIES} needs (JA and EN) against "
+                     f"{MATCH_PROFILES:,} supplier profiles")
     print(f"\n({'; '.join(notes)}; written to {RESULTS.relative_to(ROOT)}"
           f"{', other figures kept' if only is not None else ''})")
     return 0

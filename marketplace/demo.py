@@ -16,6 +16,7 @@ from uuid import UUID
 
 from events import SettableClock
 from marketplace.application import Marketplace
+from marketplace.demo_profiles import SUPPLIER_PROFILES
 from marketplace.domain.lot_rules import JST
 
 CLUSTER = "上州ものづくり共同購買会"
@@ -199,6 +200,10 @@ class _Seeder:
             self.ids[key] = self.marketplace.register_organisation(
                 name_ja=name_ja, name_en=name_en, roles=list(roles), prefecture=PREFECTURE,
                 capabilities=list(capabilities), clusters=[CLUSTER]).organisation_id
+            if key in SUPPLIER_PROFILES:
+                self._tick()
+                self.marketplace.publish_supplier_profile(self.ids[key],
+                                                          **SUPPLIER_PROFILES[key])
         for plan in sorted(LOTS, key=lambda lot: -lot.opened_days_ago):
             self._lot(plan)
         for buyer, item, quantity, max_price in OPEN_NEEDS:

@@ -16,6 +16,7 @@ from sqlalchemy_utils.types.uuid import UUIDType
 from events import event_store_metadata, event_store_tables
 from marketplace.application import Marketplace
 from marketplace.readmodels import metadata as read_model_metadata
+from marketplace.readmodels.supplier_tables import is_search_index
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -77,3 +78,9 @@ def compare_type(context: Any, inspected_column: Any, metadata_column: Any,
     if context.dialect.name == "sqlite" and isinstance(metadata_type, UUIDType | sa.Uuid):
         return False
     return None
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
+    """The full-text index differs per database and lives outside the metadata (migration
+    0005 makes it); comparing it would always report drift."""
+    return not is_search_index(name, type_, parent_names)

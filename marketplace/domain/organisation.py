@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate, event
 
 from marketplace.domain.errors import NotFoundError, RuleViolationError
 from marketplace.domain.prefectures import Prefecture
+from marketplace.domain.supplier_profile import NotASupplierError, SupplierProfile
 
 MAX_NAME_LENGTH = 120
 MAX_CAPABILITY_LENGTH = 40
@@ -143,6 +144,13 @@ class Organisation(Aggregate):
     class ApiTokenRevoked(Aggregate.Event):
         token_id: UUID
 
+    class SupplierProfilePublished(Aggregate.Event):
+        changes: dict[str, Any]
+        """Only the fields that changed (all of them the first time), as in ``as_event_data``."""
+
+    #: None until the organisation publishes one (and in organisations recorded before).
+    supplier_profile: SupplierProfile | None = None
+
     @classmethod
     def register(cls, profile: Profile, *, at: datetime) -> Organisation:
         return cls._create(cls.Registered, timestamp=at, **profile.as_event_data())
@@ -170,6 +178,28 @@ class Organisation(Aggregate):
     @event(ProfileUpdated)
     def _profile_updated(self, changes: dict[str, Any]) -> None:
         self.profile = _profile_from_event_data({**self.profile.as_event_data(), **changes})
+
+    def publish_supplier_profile(self, *, at: datetime, **changes: Any) -> bool:
+        """Publishes the supplier profile, or replaces the given fields of the published one;
+        returns False (and records nothing) if none change."""
+        if Role.SUPPLIER not in self.profile.roles:
+            raise NotASupplierError(
+                "only a supplier publishes a supplier profile; add 'supplier' to the "
+                "organisation's roles first")
+        before = self.supplier_profile.as_event_data() if self.supplier_profile else {}
+        after = (self.supplier_profile.changed(**changes) if self.supplier_profile
+                 else SupplierProfile.create(**changes)).as_event_data()
+        changed = {name: value for name, value in after.items()
+                   if name not in before or before[name] != value}
+        if not changed:
+            return False
+        self.trigger_event(self.SupplierProfilePublished, timestamp=at, changes=changed)
+        return True
+
+    @event(SupplierProfilePublished)
+    def _supplier_profile_published(self, changes: dict[str, Any]) -> None:
+        before = self.supplier_profile.as_event_data() if self.supplier_profile else {}
+        self.supplier_profile = SupplierProfile.from_event_data({**before, **changes})
 
     def issue_api_token(self, token_id: UUID, token_hash: str, *, at: datetime,
                         label: str | None = None) -> None:

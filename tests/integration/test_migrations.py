@@ -20,7 +20,8 @@ def tables(url: str) -> set[str]:
 
 def test_upgrade_downgrade_upgrade_leaves_no_drift(database_url: str) -> None:
     schema.upgrade(database_url)
-    assert tables(database_url) == TABLES
+    # The full-text index (FTS5 tables on SQLite) is outside the metadata; see include_name.
+    assert {t for t in tables(database_url) if schema.include_name(t, "table", {})} == TABLES
 
     schema.downgrade(database_url, "base")
     assert tables(database_url) == set()
