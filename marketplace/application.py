@@ -17,14 +17,20 @@ from marketplace.commands.clearing import ClearingCommands
 from marketplace.commands.idempotency import IdempotencyCommands
 from marketplace.commands.lots import LotCommands
 from marketplace.commands.needs import NeedCommands, NeedNotFoundError
+from marketplace.commands.pooling import PoolingCommands
+from marketplace.commands.rfqs import RfqCommands, RfqNotFoundError
+from marketplace.commands.suppliers import SupplierProfileCommands
 from marketplace.domain import Organisation, Profile
 from marketplace.readmodels import (
     AllocationQueries,
     LotQueries,
     OrganisationQueries,
+    RfqQueries,
     build_projectors,
     hash_api_token,
 )
+from marketplace.readmodels.matching import SupplierMatching
+from marketplace.readmodels.supplier_profiles import SupplierProfileQueries
 
 log = logging.getLogger("kyodo.clearing")
 
@@ -47,8 +53,8 @@ class IssuedToken:
     """Shown once: only its hash is kept."""
 
 
-class Marketplace(NeedCommands, LotCommands, BiddingCommands, ClearingCommands,
-                  IdempotencyCommands):
+class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, BiddingCommands,
+                  ClearingCommands, IdempotencyCommands, SupplierProfileCommands):
     """Kyodo's one ledger application: every aggregate, every command, one global order.
 
     Organisations' commands are here; buyers', lots' and suppliers' are mixed in from
@@ -62,6 +68,9 @@ class Marketplace(NeedCommands, LotCommands, BiddingCommands, ClearingCommands,
         self.organisations = OrganisationQueries(self.engine)
         self.lots = LotQueries(self.engine)
         self.allocations = AllocationQueries(self.engine)
+        self.rfqs = RfqQueries(self.engine)
+        self.supplier_profiles = SupplierProfileQueries(self.engine)
+        self.matching = SupplierMatching(self.engine)
 
     def register_organisation(self, *, name_ja: str | None = None, name_en: str | None = None,
                               roles: Any, prefecture: str, capabilities: Any = (),
@@ -130,9 +139,23 @@ class Marketplace(NeedCommands, LotCommands, BiddingCommands, ClearingCommands,
                 log.exception("closing and clearing lot %s failed; it is tried again", lot_id)
         return closed
 
+    def open_due_rfqs(self, settle: timedelta = timedelta(0)) -> list[UUID]:
+        """Records the deadline of every RFQ whose deadline passed ``settle`` ago; their ids.
+
+        As for lots, ``settle`` lets every quote received before the deadline be decided
+        first. An RFQ that fails is logged and tried again next time."""
+        opened = []
+        for rfq_id in self.rfqs.due(self.clock() - settle):
+            try:
+                if self.open_quotes(rfq_id):
+                    opened.append(rfq_id)
+            except Exception:
+                log.exception("opening the quotes of RFQ %s failed; it is tried again", rfq_id)
+        return opened
+
 
 __all__ = ["IssuedToken", "LotNotFoundError", "Marketplace", "NeedNotFoundError",
-           "OrganisationNotFoundError", "Registration"]
+           "OrganisationNotFoundError", "Registration", "RfqNotFoundError"]
 
 
 def _new_api_token() -> str:

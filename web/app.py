@@ -22,12 +22,21 @@ from marketplace.bootstrap import open_marketplace
 from marketplace.settings import Settings
 from web.allocation_api import AllocationController
 from web.api import OrganisationController
-from web.closer import lot_closer
+from web.closer import deadline_closer
 from web.errors import exception_handlers
 from web.health import health
 from web.lots_api import BidController, BiddingController, LotController
 from web.needs_api import CommitmentController, NeedController, my_commitments
 from web.pages import home
+from web.pooling_api import PoolingSuggestionController
+from web.quotes_api import PurchaseOrderController, QuoteController
+from web.rfqs_api import RfqController
+from web.supplier_profiles_api import (
+    SupplierProfileController,
+    match_need,
+    match_suppliers,
+    vocabulary,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -58,7 +67,7 @@ def create_app(settings: Settings | None = None, marketplace: Marketplace | None
     def provide_marketplace() -> Marketplace:
         return opened
 
-    lifespan = [] if close_lots_every is None else [lot_closer(opened, close_lots_every)]
+    lifespan = [] if close_lots_every is None else [deadline_closer(opened, close_lots_every)]
     return _litestar(provide_marketplace, lifespan=lifespan)
 
 
@@ -84,6 +93,9 @@ def _litestar(provide_marketplace: Callable[[], Marketplace],
             home, health, OrganisationController,
             NeedController, CommitmentController, my_commitments,
             LotController, BiddingController, BidController, AllocationController,
+            PoolingSuggestionController,
+            RfqController, QuoteController, PurchaseOrderController,
+            SupplierProfileController, vocabulary, match_suppliers, match_need,
             create_static_files_router(path="/static", directories=[HERE / "static"]),
         ],
         dependencies={"marketplace": Provide(provide_marketplace, sync_to_thread=False)},

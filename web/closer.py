@@ -1,4 +1,4 @@
-"""Records the close of lots as their close times pass, in the background of the served app.
+"""Records the close of lots and RFQs as their deadlines pass, in the background of the app.
 
 Commands never wait for this: each is decided against the time it was received, so a bid
 received one instant after the close time is refused whether or not the close is recorded
@@ -17,21 +17,17 @@ import anyio
 from litestar import Litestar
 
 from marketplace.application import Marketplace
+from marketplace.commands.base import SETTLE
 
 log = logging.getLogger("kyodo.closer")
-
-
-#: Longer than a command may wait for the write lock (30 s: SQLite's busy timeout, the
-#: ledger's lock_timeout on PostgreSQL), so every command received before a close has been
-#: decided, or has given up, before the close is recorded.
-SETTLE = timedelta(seconds=60)
 
 
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
 
-def lot_closer(marketplace: Marketplace, every: float, settle: timedelta = SETTLE) -> Lifespan:
-    """A Litestar lifespan that runs ``close_due_lots`` every ``every`` seconds."""
+def deadline_closer(marketplace: Marketplace, every: float,
+                    settle: timedelta = SETTLE) -> Lifespan:
+    """A Litestar lifespan that closes due lots and opens due RFQs every ``every`` seconds."""
 
     async def close_due_lots_forever() -> None:
         while True:
@@ -39,6 +35,9 @@ def lot_closer(marketplace: Marketplace, every: float, settle: timedelta = SETTL
                 closed = await anyio.to_thread.run_sync(marketplace.close_due_lots, settle)
                 if closed:
                     log.info("recorded the close and clearing of %d lot(s)", len(closed))
+                opened = await anyio.to_thread.run_sync(marketplace.open_due_rfqs, settle)
+                if opened:
+                    log.info("opened the quotes of %d RFQ(s)", len(opened))
             except Exception:
                 log.exception("recording lot closes failed; trying again in %.0f s", every)
             await anyio.sleep(every)

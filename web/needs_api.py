@@ -81,7 +81,7 @@ class NeedController(Controller):
     @get(sync_to_thread=True)
     def list_needs(self, request: Request[Any, Any, Any],
                    marketplace: NamedDependency[Marketplace],
-                   status: FromQuery[Literal["open", "pooled", "withdrawn"] | None] = None,
+                   status: FromQuery[Literal["open", "pooled", "rfq", "withdrawn"] | None] = None,
                    ) -> list[NeedView]:
         """My needs, most recent first."""
         return marketplace.lots.needs(acting_organisation(request, marketplace), status=status)

@@ -8,14 +8,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from marketplace.commands.base import OrganisationNotFoundError
+from marketplace.commands.base import SETTLE, OrganisationNotFoundError
 from marketplace.commands.needs import NeedCommands
-from marketplace.domain import NotFoundError
+from marketplace.domain import NotFoundError, Role
 from marketplace.domain import rfq_rules as rules
 from marketplace.domain.eligibility import Eligibility, Participant
 from marketplace.domain.rfq import Rfq
 from marketplace.domain.rfq_award import Award
 from marketplace.domain.rfq_terms import RfqLine, RfqTerms
+from marketplace.domain.sealed_round import jst
 
 
 class RfqNotFoundError(NotFoundError):
@@ -38,6 +39,8 @@ class RfqCommands(NeedCommands):
         at = self.clock()  # received now: the receive time decides deadlines
 
         def decide() -> UUID:
+            buyer = self._participant(buyer_id)
+            buyer.require(Role.BUYER, "issue RFQs")  # before "no need of yours has id ..."
             needs = [self._own_need(buyer_id, need_id) for need_id in ids]
             for need in needs:
                 self._release_from_cancelled_lot(need, at)
@@ -45,7 +48,7 @@ class RfqCommands(NeedCommands):
                 title=title, lines=tuple(RfqLine.of_need(n, need.id, need.line)
                                          for n, need in enumerate(needs, start=1)),
                 required_certifications=required_certifications, notes=notes)
-            rfq = Rfq.issue(self._participant(buyer_id), terms, currency=currency,
+            rfq = Rfq.issue(buyer, terms, currency=currency,
                             closes_at=closes_at, invited=self._invitees(invited),
                             open_to=open_to, at=at)
             for need in needs:
@@ -179,8 +182,12 @@ class RfqCommands(NeedCommands):
 
         def decide() -> Award:
             rfq = self._rfq(rfq_id)
-            if at >= rfq.closes_at:
-                rfq.record_close(at=at)  # the deadline passed: its record need not wait
+            if at >= rfq.closes_at + SETTLE:
+                rfq.record_close(at=at)  # the background closer may not have come by yet
+            elif at >= rfq.closes_at and not rfq.closed:
+                raise rules.RfqNotClosedError(
+                    "quotes received just before the deadline are still being recorded; "
+                    f"award from {jst(rfq.closes_at + SETTLE)}")
             choices = (dict(lines or {}) if whole is None
                        else {line.number: whole for line in rfq.terms.lines})
             if whole is not None and lines:

@@ -143,7 +143,7 @@ class Need(ReplacedNotMutated, Aggregate):
 
     def revise(self, *, at: datetime, **changes: Any) -> bool:
         """Replaces the given fields; returns False (and records nothing) if none change."""
-        self._require_open("revise")
+        self.require_open("revise")
         before = self.line.as_event_data()
         after = self.line.changed(today=at.date(), **changes).as_event_data()
         changed = {name: value for name, value in after.items() if before[name] != value}
@@ -157,7 +157,7 @@ class Need(ReplacedNotMutated, Aggregate):
         self.line = NeedLine.from_event_data({**self.line.as_event_data(), **changes})
 
     def withdraw(self, *, at: datetime) -> None:
-        self._require_open("withdraw")
+        self.require_open("withdraw")
         self.trigger_event(self.Withdrawn, timestamp=at)
 
     @event(Withdrawn)
@@ -189,7 +189,7 @@ class Need(ReplacedNotMutated, Aggregate):
 
     def request_quotes(self, rfq_id: UUID, *, at: datetime) -> None:
         """Puts the need into an RFQ as one of its lines."""
-        self._require_open("request quotes for")
+        self.require_open("request quotes for")
         self.trigger_event(self.QuotesRequested, timestamp=at, rfq_id=rfq_id)
 
     @event(QuotesRequested)
@@ -204,7 +204,8 @@ class Need(ReplacedNotMutated, Aggregate):
     def _rfq_released(self, rfq_id: UUID) -> None:
         self.rfq_id = None
 
-    def _require_open(self, action: str) -> None:
+    def require_open(self, action: str) -> None:
+        """Free to change: not withdrawn, not pooled, not in an RFQ; else says what to do."""
         if self.withdrawn:
             raise NeedWithdrawnError(f"this need was withdrawn; there is nothing to {action}")
         if self.lot_id is not None:

@@ -331,7 +331,9 @@ class Rfq(sealed_round.SealedRound, ReplacedNotMutated, Aggregate):
         return next((q for q in self.quotes.values() if q.supplier_id == supplier_id), None)
 
     def admits(self, supplier: Participant) -> bool:
-        """Invited, or eligible for an RFQ open to a cluster or prefectures."""
+        """Invited, or eligible for an RFQ open to a cluster or prefectures; never its buyer."""
+        if supplier.organisation_id == self.buyer_id:
+            return False
         return supplier.organisation_id in self.invited or (
             self.open_to is not None and Role.SUPPLIER in supplier.roles
             and self.open_to.admits(supplier))

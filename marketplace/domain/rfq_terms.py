@@ -19,9 +19,9 @@ from uuid import UUID
 from marketplace.domain import rfq_rules as rules
 from marketplace.domain import sealed_round
 from marketplace.domain.bids import TierSchedule
+from marketplace.domain.capabilities import CERTIFICATIONS
 from marketplace.domain.items import ItemSpec, calendar_date, quantity, whole_number
 from marketplace.domain.need import NeededByInThePastError, NeededByInvalidError, NeedLine
-from marketplace.domain.organisation import normalise_capability
 from marketplace.domain.prefectures import Prefecture
 
 MAX_LINES = 50
@@ -256,8 +256,11 @@ def _text(raw: Any, limit: int, what: str, *, required: bool) -> str:
 
 
 def _certifications(raw: Any) -> tuple[str, ...]:
-    names = {normalise_capability(str(value)) for value in raw or ()}
-    if "" in names or len(names) > MAX_CERTIFICATIONS:
+    """Vocabulary codes, so that suppliers are matched on exactly the certifications asked."""
+    if isinstance(raw, str):
+        raw = [raw]
+    codes = CERTIFICATIONS.parse_all(str(value) for value in raw or ())
+    if len(codes) > MAX_CERTIFICATIONS:
         raise rules.RfqTextInvalidError(
-            f"list at most {MAX_CERTIFICATIONS} required certifications, none empty")
-    return tuple(sorted(names))
+            f"{len(codes)} certifications required; list at most {MAX_CERTIFICATIONS}")
+    return codes

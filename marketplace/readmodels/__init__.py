@@ -3,6 +3,8 @@
 from events import Projectors
 from marketplace.readmodels import lot_projectors as _lots
 from marketplace.readmodels import organisations as _organisations
+from marketplace.readmodels import rfq_projectors as _rfqs
+from marketplace.readmodels import supplier_profiles as _supplier_profiles
 from marketplace.readmodels.allocation_queries import AllocationQueries, AllocationView
 from marketplace.readmodels.idempotency import idempotency_keys
 from marketplace.readmodels.lot_queries import LotQueries, Viewer
@@ -12,6 +14,7 @@ from marketplace.readmodels.organisations import (
     OrganisationView,
     hash_api_token,
 )
+from marketplace.readmodels.rfq_queries import RfqQueries
 from marketplace.readmodels.tables import metadata
 
 
@@ -20,9 +23,11 @@ def build_projectors() -> Projectors:
     projectors = Projectors()
     _organisations.register(projectors)
     _lots.register(projectors)
+    _rfqs.register(projectors)
+    _supplier_profiles.register(projectors)
     return projectors
 
 
 __all__ = ["AllocationQueries", "AllocationView", "ApiTokenView", "LotQueries",
-           "OrganisationQueries", "OrganisationView", "Viewer", "build_projectors",
+           "OrganisationQueries", "OrganisationView", "RfqQueries", "Viewer", "build_projectors",
            "hash_api_token", "idempotency_keys", "metadata"]

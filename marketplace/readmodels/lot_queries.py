@@ -50,13 +50,14 @@ class NeedView:
     delivery_prefecture: str
     max_unit_price: Decimal | None
     status: str
-    """open, pooled (in ``lot_id``) or withdrawn."""
+    """open, pooled (in ``lot_id``), rfq (a line of ``rfq_id``) or withdrawn."""
     lot_id: UUID | None
     version: int
     position: int
     """The ledger position of the need's last event."""
     posted_at: datetime
     updated_at: datetime
+    rfq_id: UUID | None
 
 
 @dataclass(frozen=True)

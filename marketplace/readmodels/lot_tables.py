@@ -41,6 +41,7 @@ needs = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
     sa.Column("posted_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("rfq_id", sa.Uuid, index=True),
 )
 
 lots = sa.Table(

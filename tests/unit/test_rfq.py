@@ -7,11 +7,12 @@ import pytest
 
 from marketplace.domain import rfq_rules as rules
 from marketplace.domain.bids import PriceRisesWithVolumeError
+from marketplace.domain.capabilities import UnknownCapabilityTermError
 from marketplace.domain.eligibility import Eligibility, NotABuyerError
 from marketplace.domain.rfq import Rfq
 from marketplace.domain.rfq_terms import RfqTerms
 from marketplace.domain.sealed_round import LeadTimeInvalidError
-from tests.unit.lot_builders import BUYER, org
+from tests.unit.lot_builders import BUYER, SUPPLIER, org
 from tests.unit.rfq_builders import (
     ALPHA,
     AT,
@@ -234,3 +235,20 @@ def test_a_cancelled_rfq_says_why_and_takes_nothing_more() -> None:
         quoting(rfq, ALPHA)
     assert rfq.record_close(at=DEADLINE) is False
     assert names(rfq) == ["Cancelled"]
+
+
+def test_required_certifications_are_vocabulary_codes_and_unknown_ones_are_refused() -> None:
+    terms = some_terms(required_certifications=["ISO 13485", "iso_9001", "ＩＳＯ９００１"])
+
+    assert terms.required_certifications == ("iso_13485", "iso_9001")
+    with pytest.raises(UnknownCapabilityTermError, match="'ISO 99999' is not a certification"):
+        some_terms(required_certifications=["ISO 99999"])
+
+
+def test_a_buyer_that_also_supplies_does_not_quote_its_own_open_rfq() -> None:
+    both = org(BUYER | SUPPLIER)
+    rfq = Rfq.issue(both, some_terms(), currency="JPY", closes_at=DEADLINE, invited={},
+                    open_to=Eligibility.create(cluster="kiryu textile"), at=AT)
+
+    with pytest.raises(rules.NotInvitedError):
+        rfq.submit_quote(both, uuid4(), [priced(1)], at=AT)
