@@ -2,7 +2,7 @@
 
 Press shops, machinists and moulders of Ota, Isesaki, Kiryu, Takasaki and Maebashi pool their
 needs into lots; the prefecture's steel service centre, stockist, resin trader, lubricant dealer
-and carton makers bid on them. The history is written as it would have happened over the last
+and carton makers bid on them. Two RFQs (marketplace/demo_rfqs.py) show the one-buyer case. The history is written as it would have happened over the last
 two weeks: the seed runs on a settable clock that starts 14 days before "now", one lot closed
 yesterday, and the others close 3 to 21 days from now. No timestamp is later than "now".
 """
@@ -17,6 +17,7 @@ from uuid import UUID
 from events import SettableClock
 from marketplace.application import Marketplace
 from marketplace.demo_profiles import SUPPLIER_PROFILES
+from marketplace.demo_rfqs import RfqSeeder
 from marketplace.domain.lot_rules import JST
 
 CLUSTER = "上州ものづくり共同購買会"
@@ -158,6 +159,8 @@ class DemoSummary:
     closed_lots: int = 0
     bids: int = 0
     consortium_bids: int = 0
+    rfqs: int = 0
+    quotes: int = 0
 
     def __bool__(self) -> bool:
         return self.organisations > 0
@@ -168,7 +171,7 @@ class DemoSummary:
         by = "a consortium" if self.consortium_bids == 1 else "consortia"
         return (f"demo cluster: {self.organisations} organisations, {self.needs} needs, "
                 f"{self.lots} lots ({self.closed_lots} closed and cleared), {self.bids} bids "
-                f"({self.consortium_bids} by {by})")
+                f"({self.consortium_bids} by {by}), {self.rfqs} RFQs with {self.quotes} quotes")
 
     __str__ = describe
 
@@ -208,14 +211,16 @@ class _Seeder:
             self._lot(plan)
         for buyer, item, quantity, max_price in OPEN_NEEDS:
             self._post(buyer, item, quantity, max_price, self.today + timedelta(weeks=4))
+        rfqs, rfq_needs, quotes = RfqSeeder(self.marketplace, self.clock, self.today, self.ids,
+                                            _jst).run()
         # The scheduler records each close a few minutes after the close time.
         closed = [plan for plan in LOTS if plan.closes_in_days < 0]
         for plan in sorted(closed, key=lambda lot: lot.closes_in_days):
             self.clock.now = self._closes_at(plan) + timedelta(minutes=5)
             self.marketplace.close_due_lots()
-        return DemoSummary(organisations=len(self.ids), needs=self.needs, lots=len(LOTS),
-                           closed_lots=len(closed), bids=self.bids,
-                           consortium_bids=self.consortium_bids)
+        return DemoSummary(organisations=len(self.ids), needs=self.needs + rfq_needs,
+                           lots=len(LOTS), closed_lots=len(closed), bids=self.bids,
+                           consortium_bids=self.consortium_bids, rfqs=rfqs, quotes=quotes)
 
     def _lot(self, plan: LotPlan) -> None:
         m = self.marketplace

@@ -17,8 +17,8 @@ from marketplace.readmodels.lot_queries import BidView, LotView
 from tests.helpers import ledger_length, read_model_rows
 from tests.lots_builders import viewer
 
-SEEDED = DemoSummary(organisations=13, needs=14, lots=6, closed_lots=1, bids=8,
-                     consortium_bids=2)
+SEEDED = DemoSummary(organisations=13, needs=17, lots=6, closed_lots=1, bids=8,
+                     consortium_bids=2, rfqs=2, quotes=3)
 
 
 @pytest.fixture
@@ -43,8 +43,9 @@ def all_bids(marketplace: Marketplace) -> dict[UUID, BidView]:
 def test_seeding_an_empty_marketplace_reports_what_it_added_in_one_line(
         seeded: DemoSummary) -> None:
     assert seeded == SEEDED
-    assert str(seeded) == ("demo cluster: 13 organisations, 14 needs, "
-                           "6 lots (1 closed and cleared), 8 bids (2 by consortia)")
+    assert str(seeded) == ("demo cluster: 13 organisations, 17 needs, "
+                           "6 lots (1 closed and cleared), 8 bids (2 by consortia), "
+                           "2 RFQs with 3 quotes")
 
 
 def test_every_demo_organisation_is_a_gunma_firm_of_the_one_cluster_named_in_both_languages(
@@ -151,3 +152,15 @@ def test_a_replay_of_the_demo_ledger_rebuilds_the_same_read_models(
 
     assert read_model_rows(migrated_url) == live
     assert len(live["bids"]) == seeded.bids
+
+
+def test_the_demo_has_an_rfq_awarded_by_line_and_one_still_sealed(
+        marketplace: Marketplace, seeded: DemoSummary) -> None:
+    orders = {o.supplier_id for buyer in all_organisations(marketplace)
+              for o in marketplace.rfqs.purchase_orders(buyer)}
+    rfqs = {r.id: r for buyer in all_organisations(marketplace)
+            for r in marketplace.rfqs.for_organisation(buyer, now=marketplace.clock())}
+
+    assert len(rfqs) == seeded.rfqs
+    assert sorted(r.status for r in rfqs.values()) == ["awarded", "open"]
+    assert len(orders) == 2  # split by line between two suppliers
