@@ -2,9 +2,10 @@
 
 Press shops, machinists and moulders of Ota, Isesaki, Kiryu, Takasaki and Maebashi pool their
 needs into lots; the prefecture's steel service centre, stockist, resin trader, lubricant dealer
-and carton makers bid on them. Two RFQs (marketplace/demo_rfqs.py) show the one-buyer case. The history is written as it would have happened over the last
-two weeks: the seed runs on a settable clock that starts 14 days before "now", one lot closed
-yesterday, and the others close 3 to 21 days from now. No timestamp is later than "now".
+and carton makers bid on them; two RFQs (marketplace/demo_rfqs.py) show the one-buyer case.
+The history is written as it would have happened over the last two weeks: the seed runs on a
+settable clock that starts 14 days before "now", one lot closed yesterday, and the others
+close 3 to 21 days from now. No timestamp is later than "now".
 """
 
 from __future__ import annotations
