@@ -14,7 +14,7 @@ from uuid import UUID
 
 from events import SettableClock
 from marketplace.application import Marketplace
-from marketplace.commands.base import SETTLE
+from marketplace.domain.sealed_round import SETTLE
 from tests.lots_builders import CLUSTER, post_need, register
 
 VALID = "2026-12-31"

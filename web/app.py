@@ -23,7 +23,7 @@ from marketplace.settings import Settings
 from web.allocation_api import AllocationController
 from web.api import OrganisationController
 from web.closer import deadline_closer
-from web.errors import exception_handlers
+from web.errors import exception_handlers, refuse_nul_characters
 from web.health import health
 from web.lots_api import BidController, BiddingController, LotController
 from web.needs_api import CommitmentController, NeedController, my_commitments
@@ -102,6 +102,7 @@ def _litestar(provide_marketplace: Callable[[], Marketplace],
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         plugins=[HTMXPlugin()],
         exception_handlers=exception_handlers,
+        before_request=refuse_nul_characters,
         response_headers=SECURITY_HEADERS,
         openapi_config=OpenAPIConfig(
             title="Kyodo API", version="1", path="/api/v1/schema",

@@ -17,7 +17,7 @@ import anyio
 from litestar import Litestar
 
 from marketplace.application import Marketplace
-from marketplace.commands.base import SETTLE
+from marketplace.domain.sealed_round import SETTLE
 
 log = logging.getLogger("kyodo.closer")
 
@@ -29,23 +29,26 @@ def deadline_closer(marketplace: Marketplace, every: float,
                     settle: timedelta = SETTLE) -> Lifespan:
     """A Litestar lifespan that closes due lots and opens due RFQs every ``every`` seconds."""
 
-    async def close_due_lots_forever() -> None:
+    rounds = ((marketplace.close_due_lots, "recorded the close and clearing of %d lot(s)",
+               "recording lot closes"),
+              (marketplace.open_due_rfqs, "opened the quotes of %d RFQ(s)",
+               "opening RFQs' quotes"))
+
+    async def close_due_rounds_forever() -> None:
         while True:
-            try:
-                closed = await anyio.to_thread.run_sync(marketplace.close_due_lots, settle)
-                if closed:
-                    log.info("recorded the close and clearing of %d lot(s)", len(closed))
-                opened = await anyio.to_thread.run_sync(marketplace.open_due_rfqs, settle)
-                if opened:
-                    log.info("opened the quotes of %d RFQ(s)", len(opened))
-            except Exception:
-                log.exception("recording lot closes failed; trying again in %.0f s", every)
+            for close_due, done, what in rounds:
+                try:  # each on its own: a failing lot never holds back an RFQ, nor the reverse
+                    closed = await anyio.to_thread.run_sync(close_due, settle)
+                    if closed:
+                        log.info(done, len(closed))
+                except Exception:
+                    log.exception("%s failed; trying again in %.0f s", what, every)
             await anyio.sleep(every)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(close_due_lots_forever)
+            tasks.start_soon(close_due_rounds_forever)
             yield
             tasks.cancel_scope.cancel()
 

@@ -85,3 +85,11 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     HTTPException: _http,
     HTTP_500_INTERNAL_SERVER_ERROR: _internal,
 }
+
+
+async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
+    """No text of ours holds NUL, and PostgreSQL cannot store it: refused before any handler
+    reads the request, on every route, so the two databases never disagree about it."""
+    body = await request.body() if request.method in {"POST", "PUT", "PATCH"} else b""
+    if b"\\u0000" in body or b"\x00" in body or "%00" in request.url.query:
+        raise ValidationException("text may not contain NUL characters (\\u0000); remove them")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from marketplace.allocation import program
 from marketplace.allocation.explain import explain_buyer, explain_supplier
@@ -30,9 +30,9 @@ from marketplace.allocation.result import (
     SolverRun,
     SupplierResult,
 )
+from marketplace.domain.items import YEN, yen
 
 QUANTUM = Decimal("0.001")  # quantities are exact to the gram (domain.items.QUANTITY_PLACES)
-YEN = Decimal(1)  # JPY has no minor unit: every amount charged or paid is whole yen
 
 
 class AllocationError(Exception):
@@ -121,10 +121,6 @@ def plain(amount: Decimal) -> Decimal:
     """1000, not 1000.000 or 1E+3: the form people write, for output and digests alike."""
     amount = amount.normalize()
     return amount.quantize(YEN) if amount.as_tuple().exponent > 0 else amount  # type: ignore[operator]
-
-
-def yen(amount: Decimal) -> Decimal:
-    return amount.quantize(YEN, rounding=ROUND_HALF_UP)
 
 
 def _exact_supply(served: Sequence[BuyerNeed],

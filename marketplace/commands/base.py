@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -16,11 +15,6 @@ from marketplace.domain.lot import Lot
 from marketplace.domain.need import Need
 
 A = TypeVar("A", bound=Aggregate)
-
-#: Longer than a command may wait for the write lock (30 s: SQLite's busy timeout, the
-#: ledger's lock_timeout on PostgreSQL), so every command received before a deadline has
-#: been decided, or has given up, before the close of its lot or RFQ is recorded.
-SETTLE = timedelta(seconds=60)
 
 
 class OrganisationNotFoundError(NotFoundError):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from marketplace.commands.base import SETTLE, OrganisationNotFoundError
+from marketplace.commands.base import OrganisationNotFoundError
 from marketplace.commands.needs import NeedCommands
 from marketplace.domain import NotFoundError, Role
 from marketplace.domain import rfq_rules as rules
@@ -16,7 +16,7 @@ from marketplace.domain.eligibility import Eligibility, Participant
 from marketplace.domain.rfq import Rfq
 from marketplace.domain.rfq_award import Award
 from marketplace.domain.rfq_terms import RfqLine, RfqTerms
-from marketplace.domain.sealed_round import jst
+from marketplace.domain.sealed_round import SETTLE, jst
 
 
 class RfqNotFoundError(NotFoundError):

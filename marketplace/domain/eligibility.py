@@ -7,7 +7,12 @@ from typing import Any
 from uuid import UUID
 
 from marketplace.domain.errors import NotPermittedError, RuleViolationError
-from marketplace.domain.organisation import Role, normalise_capability
+from marketplace.domain.organisation import (
+    MAX_CLUSTER_LENGTH,
+    ClusterNameInvalidError,
+    Role,
+    normalise_capability,
+)
 from marketplace.domain.prefectures import Prefecture
 
 
@@ -52,6 +57,10 @@ class Eligibility:
     @classmethod
     def create(cls, *, cluster: Any = None, prefectures: Any = ()) -> Eligibility:
         name = normalise_capability(str(cluster)) if cluster else None
+        if name is not None and len(name) > MAX_CLUSTER_LENGTH:
+            raise ClusterNameInvalidError(
+                f"cluster name {cluster!r} has {len(name)} characters; no cluster's name is "
+                f"longer than {MAX_CLUSTER_LENGTH}")
         parsed = frozenset(Prefecture.parse(str(p)) for p in prefectures or ())
         eligibility = cls(cluster=name or None, prefectures=parsed)
         if eligibility.cluster is None and not eligibility.prefectures:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -145,6 +145,14 @@ def calendar_date(value: Any, error: type[RuleViolationError], what: str) -> dat
     except ValueError:
         raise error(f"{value!r} is not a date; write the {what} as YYYY-MM-DD, "
                     "e.g. 2026-12-15") from None
+
+
+YEN = Decimal(1)  # JPY has no minor unit: every amount charged or paid is whole yen
+
+
+def yen(amount: Decimal) -> Decimal:
+    """An amount in whole yen, half a yen rounded up."""
+    return amount.quantize(YEN, rounding=ROUND_HALF_UP)
 
 
 def normalise_category(text: Any) -> str:

@@ -25,6 +25,8 @@ from marketplace.domain.rfq_award import Award, decide_award
 from marketplace.domain.rfq_terms import Quote, QuoteLine, RfqTerms, quote_lines
 
 MAX_QUESTION_LENGTH = 2000
+LAPSED = "lapsed"
+"""The terms digest of a quote the deadline outlived: no terms match it until it is renewed."""
 
 
 class Rfq(sealed_round.SealedRound, ReplacedNotMutated, Aggregate):
@@ -56,6 +58,8 @@ class Rfq(sealed_round.SealedRound, ReplacedNotMutated, Aggregate):
         terms: dict[str, Any]
         terms_digest: str
         closes_at: datetime
+        lapsed_quotes: list[UUID]
+        """Quotes on the current terms that a later deadline outlives: they must be renewed."""
 
     class Cancelled(Aggregate.Event):
         reason: str
@@ -170,19 +174,32 @@ class Rfq(sealed_round.SealedRound, ReplacedNotMutated, Aggregate):
                                                  error=rules.RfqDeadlineInvalidError)
         if (terms.digest, deadline) == (self.terms_digest, self.closes_at):
             return False
+        closing_day = deadline.astimezone(sealed_round.JST).date()
+        lapsed = sorted((q.quote_id for q in self.quotes.values()
+                         if q.terms_digest == self.terms_digest
+                         and min(line.valid_until for line in q.lines) < closing_day), key=str)
         self.trigger_event(self.Amended, timestamp=at, terms=terms.as_event_data(),
-                           terms_digest=terms.digest, closes_at=deadline)
+                           terms_digest=terms.digest, closes_at=deadline, lapsed_quotes=lapsed)
         return True
 
     @event(Amended)
-    def _amended(self, terms: dict[str, Any], terms_digest: str, closes_at: datetime) -> None:
+    def _amended(self, terms: dict[str, Any], terms_digest: str, closes_at: datetime,
+                 lapsed_quotes: list[UUID]) -> None:
         self.terms = RfqTerms.from_event_data(terms)
         self.terms_digest = terms_digest
         self.closes_at = closes_at
+        self.quotes = {**self.quotes, **{quote_id: replace(
+            self.quotes[quote_id], terms_digest=LAPSED) for quote_id in lapsed_quotes}}
 
     def cancel(self, buyer_id: UUID, reason: Any, *, at: datetime) -> None:
+        """Before the deadline, or after it while nothing is awarded (no quote would do)."""
         self._require_buyer(buyer_id)
-        self._require_open(at)
+        if self.cancel_reason is not None:
+            self._require_open(at)  # says it was cancelled, and why
+        if self.award is not None:
+            raise rules.RfqAlreadyAwardedError(
+                "this RFQ is awarded; its purchase orders stand and it can no longer be "
+                "cancelled")
         self.trigger_event(self.Cancelled, timestamp=at, reason=sealed_round.reason(
             reason, why="the RFQ is cancelled", error=rules.RfqCancelReasonMissingError))
 
@@ -255,7 +272,7 @@ class Rfq(sealed_round.SealedRound, ReplacedNotMutated, Aggregate):
     def ask(self, supplier: Participant, question_id: UUID, text: Any, *,
             at: datetime) -> None:
         self._require_open(at)
-        self._require_audience(supplier)
+        self._require_audience(supplier, "ask about RFQs")
         self.trigger_event(self.QuestionAsked, timestamp=at, question_id=question_id,
                            supplier_id=supplier.organisation_id,
                            text=_question_text(text, "question"))
@@ -267,7 +284,7 @@ class Rfq(sealed_round.SealedRound, ReplacedNotMutated, Aggregate):
     def submit_quote(self, supplier: Participant, quote_id: UUID, lines: Any, *,
                      at: datetime) -> None:
         self._require_open(at)
-        self._require_audience(supplier)
+        self._require_audience(supplier, "quote RFQs")
         if self.quote_of(supplier.organisation_id) is not None:
             raise rules.AlreadyQuotingError(
                 "you have already quoted this RFQ; revise or withdraw that quote instead")
@@ -344,8 +361,8 @@ class Rfq(sealed_round.SealedRound, ReplacedNotMutated, Aggregate):
             raise rules.QuoteNotFoundError(f"you have no quote {quote_id} on this RFQ")
         return quote
 
-    def _require_audience(self, supplier: Participant) -> None:
-        supplier.require(Role.SUPPLIER, "quote RFQs")
+    def _require_audience(self, supplier: Participant, action: str) -> None:
+        supplier.require(Role.SUPPLIER, action)
         if not self.admits(supplier):
             raise rules.NotInvitedError(
                 "this RFQ is for invited suppliers"

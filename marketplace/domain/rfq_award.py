@@ -42,13 +42,14 @@ class Award:
         return list(dict.fromkeys(line.supplier_id for line in self.lines))
 
     def purchase_orders(self, rfq_id: UUID, at: datetime) -> list[dict[str, Any]]:
-        """One order per awarded supplier, numbered PO-<day>-<RFQ>-<n> (day in JST)."""
+        """One order per awarded supplier, numbered PO-<day>-<RFQ id>-<n> (day in JST): the
+        whole id, so that two RFQs awarded the same day never share a number."""
         day = at.astimezone(sealed_round.JST).strftime("%Y%m%d")
         orders = []
         for n, supplier_id in enumerate(self.suppliers, start=1):
             lines = [line for line in self.lines if line.supplier_id == supplier_id]
             orders.append({
-                "number": f"PO-{day}-{rfq_id.hex[:8].upper()}-{n}",
+                "number": f"PO-{day}-{rfq_id.hex.upper()}-{n}",
                 "supplier_id": supplier_id,
                 "lines": [line.as_event_data() for line in lines],
                 "total": sum((line.amount for line in lines), Decimal(0))})

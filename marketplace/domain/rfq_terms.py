@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +20,7 @@ from marketplace.domain import rfq_rules as rules
 from marketplace.domain import sealed_round
 from marketplace.domain.bids import TierSchedule
 from marketplace.domain.capabilities import CERTIFICATIONS
-from marketplace.domain.items import ItemSpec, calendar_date, quantity, whole_number
+from marketplace.domain.items import ItemSpec, calendar_date, quantity, whole_number, yen
 from marketplace.domain.need import NeededByInThePastError, NeededByInvalidError, NeedLine
 from marketplace.domain.prefectures import Prefecture
 
@@ -28,7 +28,6 @@ MAX_LINES = 50
 MAX_TITLE_LENGTH = 120
 MAX_NOTES_LENGTH = 2000
 MAX_CERTIFICATIONS = 10
-YEN = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -189,8 +188,8 @@ def quote_lines(raw: Any, terms: RfqTerms, closes_at: datetime) -> tuple[QuoteLi
 
 
 def amount(unit_price: Decimal, awarded: Decimal) -> Decimal:
-    """What an awarded line costs, in whole yen (half a yen rounds up)."""
-    return (unit_price * awarded).quantize(YEN, rounding=ROUND_HALF_UP)
+    """What an awarded line costs, in whole yen (half a yen rounds up, as in a clearing)."""
+    return yen(unit_price * awarded)
 
 
 def _quote_line(item: dict[str, Any], terms: RfqTerms, closes_at: datetime) -> QuoteLine:

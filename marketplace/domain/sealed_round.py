@@ -19,6 +19,10 @@ JST = timezone(timedelta(hours=9), "JST")  # the cluster's clock, for messages; 
 MAX_OPEN_DAYS = 365
 MAX_REASON_LENGTH = 500
 MAX_LEAD_TIME_DAYS = 365
+#: Longer than a command may wait for the write lock (30 s: SQLite's busy timeout, the
+#: ledger's lock_timeout on PostgreSQL), so every command received before a deadline has
+#: been decided, or has given up, before the close of its lot or RFQ is recorded.
+SETTLE = timedelta(seconds=60)
 
 
 class DeadlineInvalidError(RuleViolationError):

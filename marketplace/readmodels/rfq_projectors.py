@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from events import Projectors
 from marketplace.domain.need import Need
-from marketplace.domain.rfq import Rfq
+from marketplace.domain.rfq import LAPSED, Rfq
 from marketplace.readmodels.lot_tables import needs
 from marketplace.readmodels.rfq_tables import (
     RFQ_TABLES,
@@ -31,8 +31,7 @@ def register(projectors: Projectors) -> None:
     on(Need.RfqReleased)(lambda c, e, p: _update_need(c, e, p, status="open", rfq_id=None))
     on(Rfq.Issued)(_issued)
     on(Rfq.SuppliersInvited)(_suppliers_invited)
-    on(Rfq.Amended)(lambda c, e, p: _update_rfq(c, e, p, closes_at=e.closes_at,
-                                                **_terms_columns(e.terms, e.terms_digest)))
+    on(Rfq.Amended)(_amended)
     on(Rfq.Cancelled)(lambda c, e, p: _update_rfq(c, e, p, status="cancelled",
                                                   cancel_reason=e.reason))
     on(Rfq.QuestionAsked)(_question_asked)
@@ -120,11 +119,19 @@ def _suppliers_invited(connection: Connection, event: Rfq.SuppliersInvited,
     _update_rfq(connection, event, position)
 
 
+def _amended(connection: Connection, event: Rfq.Amended, position: int) -> None:
+    if event.lapsed_quotes:
+        connection.execute(sa.update(rfq_quotes).where(rfq_quotes.c.id.in_(event.lapsed_quotes))
+                           .values(terms_digest=LAPSED))
+    _update_rfq(connection, event, position, closes_at=event.closes_at,
+                **_terms_columns(event.terms, event.terms_digest))
+
+
 def _question_asked(connection: Connection, event: Rfq.QuestionAsked, position: int) -> None:
     connection.execute(sa.insert(rfq_questions).values(
         id=event.question_id, rfq_id=event.originator_id, supplier_id=event.supplier_id,
         text=event.text, answer=None, asked_at=event.timestamp, answered_at=None))
-    _update_rfq(connection, event, position)
+    # Not _update_rfq: the RFQ's version and time are seen by all; a question is not (yet).
 
 
 def _question_answered(connection: Connection, event: Rfq.QuestionAnswered,
@@ -160,13 +167,13 @@ def _quote_submitted(connection: Connection, event: Rfq.QuoteSubmitted, position
         terms_digest=event.terms_digest, lines=quote_lines_document(event.lines),
         status="live", opened=False, outcome=None, submitted_at=event.timestamp,
         updated_at=event.timestamp))
-    _update_rfq(connection, event, position)
+    # Sealed: a quote never touches the RFQ's row, whose version and time the buyer and the
+    # other suppliers see, so they cannot count quotes or time them.
 
 
 def _update_quote(connection: Connection, event: Any, position: int, **values: Any) -> None:
     connection.execute(sa.update(rfq_quotes).where(rfq_quotes.c.id == event.quote_id)
                        .values(**values, updated_at=event.timestamp))
-    _update_rfq(connection, event, position)
 
 
 # -- purchase orders --------------------------------------------------------------------------

@@ -8,7 +8,7 @@ the quotes on the current terms after it; no supplier ever sees a rival's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,9 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from events import reading
-from marketplace.commands.base import SETTLE
 from marketplace.domain import rfq_rules as rules
-from marketplace.domain.sealed_round import JST, jst
+from marketplace.domain.sealed_round import JST, SETTLE, jst
 from marketplace.readmodels.rfq_comparison import Comparison, OpenedQuote, compare
 from marketplace.readmodels.rfq_tables import (
     purchase_orders,
@@ -110,6 +109,8 @@ class RfqQueries:
             questions = _questions(connection, rfq_id, viewer_id, everything=is_buyer)
             statuses = {} if is_buyer else _supplier_statuses(connection, viewer_id, [row], now)
         awarded = awarded_line_views(row["awards"])
+        if not is_buyer and not own:
+            view = replace(view, award_reason=None)  # it often names the winner: quoters only
         return RfqDetail(
             rfq=view, role="buyer" if is_buyer else "supplier",
             my_status=statuses.get(rfq_id), invited=invited, questions=questions,

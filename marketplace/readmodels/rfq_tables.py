@@ -82,7 +82,7 @@ rfq_quotes = sa.Table(
 
 purchase_orders = sa.Table(
     "purchase_orders", metadata,
-    sa.Column("number", sa.String(40), primary_key=True),
+    sa.Column("number", sa.String(64), primary_key=True),
     sa.Column("rfq_id", sa.Uuid, sa.ForeignKey("rfqs.id", ondelete="CASCADE"), nullable=False,
               index=True),
     sa.Column("buyer_id", sa.Uuid, nullable=False, index=True),

@@ -108,7 +108,7 @@ def upgrade() -> None:
 
     op.create_table(
         "purchase_orders",
-        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("number", sa.String(length=64), nullable=False),
         sa.Column("rfq_id", sa.Uuid(), nullable=False),
         sa.Column("buyer_id", sa.Uuid(), nullable=False),
         sa.Column("supplier_id", sa.Uuid(), nullable=False),

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from events import SettableClock
 from marketplace.application import Marketplace
-from marketplace.commands.base import SETTLE
 from marketplace.domain.lot import Lot
+from marketplace.domain.sealed_round import SETTLE
 from tests.lots_builders import a_cluster, bid_alone, open_lot, pooled_need, post_need, viewer
 from tests.servers import serving
 from web.app import create_app

@@ -11,9 +11,9 @@ import pytest
 
 from events import SettableClock
 from marketplace.application import Marketplace
-from marketplace.commands.base import SETTLE
 from marketplace.domain import rfq_rules as rules
 from marketplace.domain.need import NeedInRfqError
+from marketplace.domain.sealed_round import SETTLE
 from tests.helpers import ledger_length
 from tests.lots_builders import CLUSTER, a_cluster, open_lot, post_need
 
@@ -148,3 +148,74 @@ def test_an_rfq_open_to_a_cluster_takes_quotes_from_its_members_only(
 
     with pytest.raises(rules.NotInvitedError):
         m.submit_quote(firms.outsider, rfq_id, [line(1, 150)])
+
+
+def test_a_rivals_quote_changes_nothing_the_buyer_or_another_supplier_can_read(
+        marketplace: Marketplace) -> None:
+    m = marketplace
+    firms = a_cluster(m)
+    buyer, (alpha, beta, _) = firms.buyers[0], firms.suppliers
+    rfq_id = an_rfq(m, buyer, firms.suppliers, post_need(m, buyer))
+    now = m.clock()
+
+    def seen() -> list[object]:
+        return [m.rfqs.detail(who, rfq_id, now=now) for who in (buyer, beta)] + [
+            m.rfqs.for_organisation(who, now=now) for who in (buyer, beta)] + [
+            m.rfqs.quotes(buyer, rfq_id, now=now)]
+
+    before = seen()
+    quote = m.submit_quote(alpha, rfq_id, [line(1, 180)])
+    m.revise_quote(alpha, rfq_id, quote, [line(1, 175)])
+
+    assert seen() == before
+
+
+def test_a_buyer_cancels_an_rfq_that_closed_without_an_award_and_its_needs_are_free(
+        marketplace: Marketplace, clock: SettableClock) -> None:
+    m = marketplace
+    firms = a_cluster(m)
+    buyer = firms.buyers[0]
+    need = post_need(m, buyer)
+    rfq_id = an_rfq(m, buyer, firms.suppliers, need)
+    clock.advance(DAYS + SETTLE)
+    m.open_due_rfqs()
+
+    m.cancel_rfq(buyer, rfq_id, "no quote came in")
+
+    assert m.revise_need(buyer, need, quantity=900)
+    with pytest.raises(rules.RfqCancelledError):
+        m.cancel_rfq(buyer, rfq_id, "twice")
+
+
+def test_an_awarded_rfq_is_not_cancelled(marketplace: Marketplace, clock: SettableClock) -> None:
+    m = marketplace
+    firms = a_cluster(m)
+    buyer = firms.buyers[0]
+    rfq_id = an_rfq(m, buyer, firms.suppliers, post_need(m, buyer))
+    quote = m.submit_quote(firms.suppliers[0], rfq_id, [line(1, 180)])
+    clock.advance(DAYS + SETTLE)
+    m.award_rfq(buyer, rfq_id, whole=quote, reason="only quote")
+
+    with pytest.raises(rules.RfqAlreadyAwardedError):
+        m.cancel_rfq(buyer, rfq_id, "changed my mind")
+
+
+def test_a_later_deadline_that_outlives_a_quote_asks_its_supplier_to_renew_it(
+        marketplace: Marketplace, clock: SettableClock) -> None:
+    m = marketplace
+    firms = a_cluster(m)
+    buyer, (alpha, beta, _) = firms.buyers[0], firms.suppliers
+    rfq_id = an_rfq(m, buyer, firms.suppliers, post_need(m, buyer))
+    short = m.submit_quote(alpha, rfq_id, [line(1, 170, valid_until="2026-11-28")])
+    long = m.submit_quote(beta, rfq_id, [line(1, 180)])
+
+    m.amend_rfq(buyer, rfq_id, closes_at=m.clock() + DAYS + timedelta(days=7))
+    statuses = {who: m.rfqs.detail(who, rfq_id, now=m.clock()).my_status  # type: ignore[union-attr]
+                for who in (alpha, beta)}
+    with pytest.raises(rules.QuoteExpiresBeforeDeadlineError, match="keep it valid"):
+        m.reconfirm_quote(alpha, rfq_id, short)
+    clock.advance(DAYS + timedelta(days=7) + SETTLE)
+    m.open_due_rfqs()
+
+    assert statuses == {alpha: "awaiting_reconfirmation", beta: "quoted"}
+    assert m._rfq(rfq_id).opened == {long}

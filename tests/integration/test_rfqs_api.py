@@ -11,7 +11,7 @@ import pytest
 
 from events import SettableClock
 from marketplace.application import Marketplace
-from marketplace.commands.base import SETTLE
+from marketplace.domain.sealed_round import SETTLE
 from tests.helpers import ledger_length
 from tests.lots_api_builders import Party, call, error
 from tests.rfq_api_builders import (

@@ -18,6 +18,7 @@ from marketplace.domain.eligibility import (
 )
 from marketplace.domain.lot import Commitment, Lot
 from marketplace.domain.need import NeedLine
+from marketplace.domain.organisation import ClusterNameInvalidError
 from tests.unit.lot_builders import (
     AT,
     BUYER,
@@ -346,3 +347,8 @@ def test_replaying_every_event_of_a_busy_lot_rebuilds_the_same_state() -> None:
     assert copy.suppliers == lot.suppliers
     assert copy.bids == lot.bids
     assert list(copy.bids) == [alone, bid_id]
+
+
+def test_a_cluster_name_longer_than_any_cluster_is_refused_before_reaching_the_database() -> None:
+    with pytest.raises(ClusterNameInvalidError, match="no cluster's name is longer than 60"):
+        Eligibility.create(cluster="x" * 61)
