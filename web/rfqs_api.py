@@ -145,7 +145,7 @@ class RfqController(Controller):
     def cancel_rfq(self, request: Request[Any, Any, Any],
                    marketplace: NamedDependency[Marketplace], rfq_id: FromPath[UUID],
                    data: JSONBody[RfqCancellation]) -> Response[RfqDetail]:
-        """Cancel my RFQ before its deadline, saying why; its needs are free again."""
+        """Cancel my RFQ until it is awarded, saying why; its needs are free again."""
         me = acting_organisation(request, marketplace)
         rfq_detail(marketplace, me, rfq_id)
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from events import reading
+from marketplace.readmodels.eligibility_sql import admits, has_prefectures
 from marketplace.readmodels.lot_tables import (
     bid_members,
     bids,
@@ -293,17 +294,15 @@ def _binds(bid: BidView, organisation_id: UUID) -> bool:
 
 
 def _has_prefectures() -> sa.Exists:
-    return sa.exists().where(lot_prefectures.c.lot_id == lots.c.id)
+    return has_prefectures(lots.c.id, lot_prefectures.c.lot_id)
 
 
 def _visible_to(viewer: Viewer) -> sa.ColumnElement[bool]:
     """The lot admits the viewer (cluster and prefectures), or the viewer organised it."""
-    cluster_ok = sa.or_(lots.c.cluster.is_(None), lots.c.cluster.in_(sorted(viewer.clusters)))
-    prefecture_ok = sa.or_(~_has_prefectures(), sa.exists().where(
-        lot_prefectures.c.lot_id == lots.c.id,
-        lot_prefectures.c.prefecture == viewer.prefecture))
-    return sa.or_(lots.c.organiser_id == viewer.organisation_id,
-                  sa.and_(cluster_ok, prefecture_ok))
+    return sa.or_(lots.c.organiser_id == viewer.organisation_id, admits(
+        cluster=lots.c.cluster, round_id=lots.c.id, listed_for=lot_prefectures.c.lot_id,
+        listed=lot_prefectures.c.prefecture, prefecture=viewer.prefecture,
+        clusters=viewer.clusters))
 
 
 def _takes_part(viewer: Viewer) -> sa.ColumnElement[bool]:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from events import reading
 from marketplace.domain import rfq_rules as rules
 from marketplace.domain.sealed_round import JST, SETTLE, jst
+from marketplace.readmodels.eligibility_sql import admits, has_prefectures
 from marketplace.readmodels.rfq_comparison import Comparison, OpenedQuote, compare
 from marketplace.readmodels.rfq_tables import (
     purchase_orders,
@@ -207,15 +208,14 @@ def _audience(member: _Member) -> sa.ColumnElement[bool]:
                                 rfq_invitations.c.supplier_id == member.id)
     quoted = sa.exists().where(rfq_quotes.c.rfq_id == rfqs.c.id,
                                rfq_quotes.c.supplier_id == member.id)
-    has_prefectures = sa.exists().where(rfq_prefectures.c.rfq_id == rfqs.c.id)
     if not member.is_supplier:
         return sa.or_(invited, quoted)
-    eligible = sa.and_(
-        sa.or_(rfqs.c.open_cluster.is_not(None), has_prefectures),
-        sa.or_(rfqs.c.open_cluster.is_(None), rfqs.c.open_cluster.in_(member.clusters)),
-        sa.or_(~has_prefectures, sa.exists().where(
-            rfq_prefectures.c.rfq_id == rfqs.c.id,
-            rfq_prefectures.c.prefecture == member.prefecture)))
+    open_to_some = sa.or_(rfqs.c.open_cluster.is_not(None),
+                          has_prefectures(rfqs.c.id, rfq_prefectures.c.rfq_id))
+    eligible = sa.and_(open_to_some, admits(
+        cluster=rfqs.c.open_cluster, round_id=rfqs.c.id, listed_for=rfq_prefectures.c.rfq_id,
+        listed=rfq_prefectures.c.prefecture, prefecture=member.prefecture,
+        clusters=member.clusters))
     return sa.or_(invited, quoted, eligible)
 
 
