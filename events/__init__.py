@@ -11,6 +11,7 @@ from events.database import (
     normalise_url,
     reading,
     safe_url,
+    writing,
 )
 from events.ledger import ConflictError, LedgerApplication
 from events.projectors import Projector, Projectors
@@ -38,4 +39,5 @@ __all__ = [
     "rebuild_read_models",
     "safe_url",
     "system_clock",
+    "writing",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any
 
@@ -102,6 +102,19 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield current
         return
     with engine.connect() as connection:
+        yield connection
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A short write transaction outside the ledger (sessions, accounts), queued with the
+    ledger's writers on SQLite; inside a write transaction on this engine, that one."""
+    current = _write_connection.get()
+    if current is not None and current.engine is engine:
+        yield current
+        return
+    queue = writer_queue(engine) if engine.dialect.name == "sqlite" else nullcontext()
+    with queue, write_intent(), engine.begin() as connection, writing_on(connection):
         yield connection
 
 

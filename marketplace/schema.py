@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy_utils.types.uuid import UUIDType
 
 from events import event_store_metadata, event_store_tables
+from marketplace.accounts import tables as _accounts_tables  # noqa: F401 (registers them)
 from marketplace.application import Marketplace
 from marketplace.readmodels import metadata as read_model_metadata
 from marketplace.readmodels.supplier_tables import is_search_index

@@ -8,13 +8,14 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from marketplace.application import Marketplace, OrganisationNotFoundError
 from marketplace.domain import Prefecture, Role, normalise_capability
 from marketplace.readmodels import OrganisationView
+from web.auth import public, token_organisation
 from web.idempotency import idempotent
 
 
@@ -47,24 +48,15 @@ class RegisteredOrganisation(msgspec.Struct):
 
 
 def acting_organisation(request: Request[Any, Any, Any], marketplace: Marketplace) -> UUID:
-    """The organisation whose API token authorises this request."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthorizedException(
-            "send your organisation's API token as 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": "Bearer"})
-    organisation_id = marketplace.organisations.organisation_for_token(token.strip())
-    if organisation_id is None:
-        raise NotAuthorizedException("this API token is unknown or revoked",
-                                     headers={"WWW-Authenticate": "Bearer"})
-    return organisation_id
+    """The organisation whose API token authorises this request (the guard checked it)."""
+    return token_organisation(request)
 
 
 class OrganisationController(Controller):
     path = "/api/v1/organisations"
     tags = ("organisations",)
 
-    @get(sync_to_thread=True)
+    @get(sync_to_thread=True, opt=public())
     def list_organisations(
         self, marketplace: NamedDependency[Marketplace],
         role: FromQuery[Role | None] = None,
@@ -81,7 +73,7 @@ class OrganisationController(Controller):
             cluster=normalise_capability(cluster) if cluster else None,
             limit=limit, offset=offset)
 
-    @post(status_code=HTTP_201_CREATED, sync_to_thread=True)
+    @post(status_code=HTTP_201_CREATED, sync_to_thread=True, opt=public())
     def register_organisation(
             self, request: Request[Any, Any, Any], marketplace: NamedDependency[Marketplace],
             data: JSONBody[OrganisationRegistration]) -> Response[RegisteredOrganisation]:
@@ -94,7 +86,7 @@ class OrganisationController(Controller):
         # Registration has no acting organisation yet: its keys share the anonymous scope.
         return idempotent(request, marketplace, None, data, produce)
 
-    @get("/{organisation_id:uuid}", sync_to_thread=True)
+    @get("/{organisation_id:uuid}", sync_to_thread=True, opt=public())
     def get_organisation(self, marketplace: NamedDependency[Marketplace],
                          organisation_id: FromPath[UUID]) -> OrganisationView:
         return _get(marketplace, organisation_id)

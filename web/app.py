@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -17,17 +19,20 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from marketplace.accounts import Accounts
 from marketplace.application import Marketplace
 from marketplace.bootstrap import open_marketplace
 from marketplace.settings import Settings
+from web import i18n
 from web.allocation_api import AllocationController
 from web.api import OrganisationController
+from web.auth import SessionCookie, api_token, guard, public
 from web.closer import deadline_closer
-from web.errors import exception_handlers, refuse_nul_characters
+from web.errors import JSON_PREFIXES, exception_handlers, refuse_nul_characters
 from web.health import health
 from web.lots_api import BidController, BiddingController, LotController
 from web.needs_api import CommitmentController, NeedController, my_commitments
-from web.pages import home
+from web.pages import PAGES
 from web.pooling_api import PoolingSuggestionController
 from web.quotes_api import PurchaseOrderController, QuoteController
 from web.rfqs_api import RfqController
@@ -59,16 +64,25 @@ def create_app(settings: Settings | None = None, marketplace: Marketplace | None
     """The web app on the configured marketplace (opened here unless one is given).
 
     With ``close_lots_every`` (seconds) it also records lots' closes in the background.
+    Without settings (tests that bring their own marketplace) it signs CSRF tokens with a
+    random key of its own and serves cookies for http://127.0.0.1.
     """
     if marketplace is None:
-        marketplace = open_marketplace(settings or Settings.from_env())
+        settings = settings or Settings.from_env()
+        marketplace = open_marketplace(settings)
     opened = marketplace
 
     def provide_marketplace() -> Marketplace:
         return opened
 
     lifespan = [] if close_lots_every is None else [deadline_closer(opened, close_lots_every)]
-    return _litestar(provide_marketplace, lifespan=lifespan)
+    secure = settings is not None and settings.is_production
+    secret = settings.secret_key if settings is not None else secrets.token_urlsafe(48)
+    app = _litestar(provide_marketplace, lifespan=lifespan, secret=secret, secure=secure)
+    app.state.marketplace = opened
+    app.state.accounts = Accounts(opened)
+    app.state.session_cookie = SessionCookie(secure=secure)
+    return app
 
 
 def serve_app() -> Litestar:
@@ -81,31 +95,45 @@ def openapi_document() -> dict[str, Any]:
     def no_marketplace() -> Marketplace:
         raise RuntimeError("this app only describes the API; it has no marketplace to serve")
 
-    return _litestar(no_marketplace).openapi_schema.to_schema()
+    return _litestar(no_marketplace, secret="only-describing-the-api-" * 2
+                     ).openapi_schema.to_schema()
 
 
 def _litestar(provide_marketplace: Callable[[], Marketplace],
               lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
-              ) -> Litestar:
+              *, secret: str, secure: bool = False) -> Litestar:
+    templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                               engine_callback=lambda engine: i18n.install(engine.engine))
     return Litestar(
         lifespan=list(lifespan),
         route_handlers=[
-            home, health, OrganisationController,
-            NeedController, CommitmentController, my_commitments,
-            LotController, BiddingController, BidController, AllocationController,
-            PoolingSuggestionController,
-            RfqController, QuoteController, PurchaseOrderController,
-            SupplierProfileController, vocabulary, match_suppliers, match_need,
-            create_static_files_router(path="/static", directories=[HERE / "static"]),
+            *PAGES,
+            # The JSON API answers to organisations' bearer tokens, but where a handler says
+            # it is public.
+            Router(path="/", opt=api_token(), route_handlers=[
+                health, OrganisationController,
+                NeedController, CommitmentController, my_commitments,
+                LotController, BiddingController, BidController, AllocationController,
+                PoolingSuggestionController,
+                RfqController, QuoteController, PurchaseOrderController,
+                SupplierProfileController, vocabulary, match_suppliers, match_need]),
+            create_static_files_router(path="/static", directories=[HERE / "static"],
+                                       opt=public()),
         ],
         dependencies={"marketplace": Provide(provide_marketplace, sync_to_thread=False)},
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        guards=[guard],
+        csrf_config=CSRFConfig(
+            secret=secret, cookie_name="__Host-csrftoken" if secure else "csrftoken",
+            cookie_secure=secure, cookie_httponly=True, cookie_samesite="lax",
+            header_name="x-csrftoken", exclude=[f"^{prefix}" for prefix in JSON_PREFIXES]),
+        template_config=templates,
         plugins=[HTMXPlugin()],
         exception_handlers=exception_handlers,
         before_request=refuse_nul_characters,
         response_headers=SECURITY_HEADERS,
         openapi_config=OpenAPIConfig(
             title="Kyodo API", version="1", path="/api/v1/schema",
+            openapi_router=Router(path="/api/v1/schema", route_handlers=[], opt=public()),
             render_plugins=[JsonRenderPlugin(path="/openapi.json"),
                             YamlRenderPlugin(path="/openapi.yaml")]),
     )

@@ -8,7 +8,10 @@ from typing import Any
 import sqlalchemy.exc
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.response import Redirect
 from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
@@ -29,49 +32,85 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
                     status_code=status, media_type=MediaType.JSON)
 
 
-def _rule_violation(_: Request[Any, Any, Any], error: RuleViolationError) -> Response[Any]:
-    return error_response(HTTP_422_UNPROCESSABLE_ENTITY, error.code, error.message)
+#: Paths answered in JSON; every other path is a page and gets its errors as a page.
+JSON_PREFIXES = ("/api/", "/health", "/webhooks/")
 
 
-def _not_permitted(_: Request[Any, Any, Any], error: NotPermittedError) -> Response[Any]:
-    return error_response(HTTP_403_FORBIDDEN, error.code, error.message)
+def _respond(request: Request[Any, Any, Any], status: int, code: str, message: str,
+             headers: dict[str, str] | None = None) -> Response[Any]:
+    if request.url.path.startswith(JSON_PREFIXES):
+        response = error_response(status, code, message)
+    else:
+        from web.render import page, t  # pages need the app's templates; the API does not
+        titles = {400: "This form needs another look", 401: "Please log in",
+                  403: "Not for you", 404: "Not found", 409: "Changed by someone else",
+                  422: "That cannot be done", 429: "Too many attempts",
+                  503: "Temporarily unavailable"}
+        title = t(request, titles.get(status, "Something went wrong"))
+        response = page(request, "error.html", {"title": title, "message": message,
+                                                "status": status},
+                        fragment="_error_fragment.html", status_code=status)
+    if headers:
+        response.headers.update(headers)
+    return response
 
 
-def _not_found(_: Request[Any, Any, Any], error: NotFoundError) -> Response[Any]:
-    return error_response(HTTP_404_NOT_FOUND, "not_found", str(error))
+def _rule_violation(request: Request[Any, Any, Any], error: RuleViolationError
+                    ) -> Response[Any]:
+    return _respond(request, HTTP_422_UNPROCESSABLE_ENTITY, error.code, error.message)
 
 
-def _conflict(_: Request[Any, Any, Any], error: ConflictError) -> Response[Any]:
-    return error_response(HTTP_409_CONFLICT, "conflict", str(error))
+def _not_permitted(request: Request[Any, Any, Any], error: NotPermittedError) -> Response[Any]:
+    return _respond(request, HTTP_403_FORBIDDEN, error.code, error.message)
 
 
-def _unavailable(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+def _not_found(request: Request[Any, Any, Any], error: NotFoundError) -> Response[Any]:
+    return _respond(request, HTTP_404_NOT_FOUND, "not_found", str(error))
+
+
+def _conflict(request: Request[Any, Any, Any], error: ConflictError) -> Response[Any]:
+    return _respond(request, HTTP_409_CONFLICT, "conflict", str(error))
+
+
+def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.error("database unavailable: %s", error)
-    return error_response(HTTP_503_SERVICE_UNAVAILABLE, "unavailable",
-                          "the marketplace cannot reach its database just now; try again shortly")
+    return _respond(request, HTTP_503_SERVICE_UNAVAILABLE, "unavailable",
+                    "the marketplace cannot reach its database just now; try again shortly")
 
 
-def _validation(_: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
+def _validation(request: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
     problems = error.extra if isinstance(error.extra, list) else []
     details = [f"{p.get('key')}: {p.get('message')}" if p.get("key") else str(p.get("message"))
                for p in problems if isinstance(p, dict)]
     message = "; ".join(details) or str(error.detail)
-    return error_response(error.status_code, "invalid_request", message)
+    return _respond(request, error.status_code, "invalid_request", message)
 
 
-def _http(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+def _http(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    from web.auth import NotLoggedInError
+    if isinstance(error, NotLoggedInError) and not request.url.path.startswith(JSON_PREFIXES):
+        return _to_login(request)
     code = {400: "invalid_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed"}.get(error.status_code, "http_error")
-    response = error_response(error.status_code, code, str(error.detail))
-    if error.headers:
-        response.headers.update(error.headers)
-    return response
+    return _respond(request, error.status_code, code, str(error.detail), error.headers)
 
 
-def _internal(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+def _to_login(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A page for members without a session: to the login form, and back here after it."""
+    from urllib.parse import quote
+    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        back = "/dashboard"
+    target = f"/login?next={quote(back, safe='/')}"
+    if request.headers.get("hx-request") == "true":
+        return Response(None, status_code=HTTP_401_UNAUTHORIZED, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=HTTP_303_SEE_OTHER)
+
+
+def _internal(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     log.exception("unhandled error", exc_info=error)
-    return error_response(HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
-                          "something went wrong on our side; nothing was recorded")
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error",
+                    "something went wrong on our side; nothing was recorded")
 
 
 exception_handlers: dict[type[Exception] | int, Any] = {

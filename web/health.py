@@ -12,9 +12,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from events import DatabaseUnavailableError, check_connection, first_line
 from marketplace import schema
 from marketplace.application import Marketplace
+from web.auth import public
 
 
-@get("/health", sync_to_thread=True, media_type=MediaType.JSON)
+@get("/health", sync_to_thread=True, media_type=MediaType.JSON, opt=public())
 def health(marketplace: NamedDependency[Marketplace]) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {"database": marketplace.engine.dialect.name}
     try:

@@ -1,24 +1,13 @@
-"""HTML pages (Jinja2 + htmx)."""
+"""Every HTML page of the site, gathered for the app (each group lives in its own module).
+
+Page handlers are methods of controllers: Litestar 2.25 wraps a plain function handler twice
+when another one shares its path, and that page then answers 500.
+"""
 
 from __future__ import annotations
 
-from litestar import get
-from litestar.di import NamedDependency
-from litestar.params import FromQuery
-from litestar.plugins.htmx import HTMXRequest, HTMXTemplate
-from litestar.response import Template
+from litestar import Controller
 
-from marketplace.application import Marketplace
-from marketplace.domain import Role
+from web.account_pages import AccountPages
 
-
-@get("/", sync_to_thread=True)
-def home(request: HTMXRequest, marketplace: NamedDependency[Marketplace],
-         role: FromQuery[Role | None] = None) -> Template:
-    """The cluster's organisations; the role filter swaps the table in place with htmx."""
-    context = {"organisations": marketplace.organisations.search(role=role, limit=500),
-               "role": role, "roles": list(Role)}
-    if request.htmx:
-        return HTMXTemplate(template_name="_organisations.html", context=context,
-                            push_url=f"/?role={role}" if role else "/")
-    return Template(template_name="home.html", context=context)
+PAGES: list[type[Controller]] = [AccountPages]

@@ -17,6 +17,7 @@ from marketplace.domain.capabilities import VOCABULARIES, Kind
 from marketplace.readmodels.matching import MAX_LIMIT, MatchQuery, SupplierMatch, analyse
 from marketplace.readmodels.supplier_profiles import SupplierProfileView, TermView
 from web.api import acting_organisation
+from web.auth import public
 
 
 class SupplierProfileNotFoundError(NotFoundError):
@@ -83,7 +84,7 @@ class SupplierProfileController(Controller):
     path = "/api/v1/organisations/{organisation_id:uuid}/supplier-profile"
     tags = ("supplier profiles",)
 
-    @get(sync_to_thread=True)
+    @get(sync_to_thread=True, opt=public())
     def get_supplier_profile(self, marketplace: NamedDependency[Marketplace],
                              organisation_id: FromPath[UUID]) -> SupplierProfileView:
         """A supplier's published profile."""
@@ -112,7 +113,7 @@ class SupplierProfileController(Controller):
         return _profile(marketplace, organisation_id)
 
 
-@get("/api/v1/vocabulary", sync_to_thread=False, tags=["supplier profiles"])
+@get("/api/v1/vocabulary", sync_to_thread=False, tags=["supplier profiles"], opt=public())
 def vocabulary() -> VocabularyView:
     """Processes, materials, certifications and industries, with Japanese and English names."""
     def terms(kind: Kind) -> list[VocabularyTerm]:

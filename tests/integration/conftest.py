@@ -20,6 +20,7 @@ from tests.lots_builders import (
     pooled_need,
     post_need,
 )
+from tests.pages import Site
 from tests.servers import serving
 from web.app import create_app
 
@@ -61,3 +62,15 @@ def cluster(api: httpx.Client) -> Cluster:
                    supplier=party("太田鋼材", ["supplier"]),
                    rival=party("伊勢崎スチール", ["supplier"]),
                    outsider=party("宇都宮商事", ["buyer", "supplier"], "Tochigi", ()))
+
+
+@pytest.fixture
+def site(marketplace: Marketplace) -> Iterator[Site]:
+    """The real app with its pages, served over real HTTP on a loopback port."""
+    app = create_app(marketplace=marketplace)
+    with serving(app) as base_url:
+        opened = Site(base_url, app.state.accounts)
+        try:
+            yield opened
+        finally:
+            opened.close()
