@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_429_TOO_MANY_REQUESTS
 
@@ -31,22 +30,9 @@ from web.auth import (
     require_member,
     session_cookie_of,
 )
+from web.forms import Form, field, fields
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from web.render import page, safe_next, see_other
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def field(form: dict[str, Any], name: str) -> str:
-    """One text field of a form ('' when absent; the first when sent twice)."""
-    value = form.get(name, "")
-    return str(value[0] if isinstance(value, list) and value else value or "")
-
-
-def fields(form: dict[str, Any], name: str) -> list[str]:
-    """Every value of a repeated field (checkboxes, rows)."""
-    value = form.get(name, [])
-    return [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
 def _address(request: Request[Any, Any, Any]) -> str:
