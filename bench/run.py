@@ -5,9 +5,10 @@ Prints a table and writes bench/results.json as {"figures": {NAME: {"value", "un
 Each figure is the median of several rounds; raw and command rounds alternate, so both see
 the same machine weather, on SQLite and on PostgreSQL; so do engine and baseline rounds
 (bench/allocation.py). Supplier matching is timed per need against 10,000 profiles on both
-databases (bench/matching.py).
+databases (bench/matching.py). A member's lot page and its htmx partial are served by uvicorn
+in one worker and loaded with wrk, beside a bare Litestar hello world (bench/web.py).
 
-`python bench/run.py --only allocation` (or `--only databases`, `--only matching`) runs one
+`python bench/run.py --only allocation` (or `databases`, `matching`, `web`) runs one
 part, for quick iteration; its figures replace theirs in results.json and the others are kept.
 """
 
@@ -40,6 +41,10 @@ from bench.matching import PROFILES as MATCH_PROFILES  # noqa: E402
 from bench.matching import QUERIES as MATCH_QUERIES  # noqa: E402
 from bench.matching import TARGETS as MATCH_TARGETS  # noqa: E402
 from bench.matching import measure_matching_part  # noqa: E402
+from bench.web import AT_LEAST as WEB_AT_LEAST  # noqa: E402
+from bench.web import LOAD as WEB_LOAD  # noqa: E402
+from bench.web import ROUNDS as WEB_ROUNDS  # noqa: E402
+from bench.web import measure_web  # noqa: E402
 from events import SettableClock, rebuild_read_models  # noqa: E402
 from events.store import ledger_env  # noqa: E402
 from marketplace import schema  # noqa: E402
@@ -51,9 +56,11 @@ ROUNDS = 7
 OPERATIONS = 400
 AGGREGATES = 50
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("databases", "allocation", "matching")
+PARTS = ("databases", "allocation", "matching", "web")
 #: Figure name -> the most it may be; figures without a target are only reported.
 TARGETS: dict[str, float] = {**ALLOC_TARGETS, **MATCH_TARGETS}
+#: Figure name -> the least it may be.
+AT_LEAST: dict[str, float] = {**WEB_AT_LEAST}
 
 
 class BareLedger(Application[UUID]):
@@ -149,6 +156,8 @@ def measure_allocation_part(figures: dict[str, dict[str, Any]]) -> None:
 
 
 def target(name: str, value: float) -> str:
+    if name in AT_LEAST:
+        return f"≥ {AT_LEAST[name]:g} {'met' if value >= AT_LEAST[name] else 'MISSED'}"
     if name not in TARGETS:
         return ""
     return f"≤ {TARGETS[name]:g} {'met' if value <= TARGETS[name] else 'MISSED'}"
@@ -167,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     if only in (None, "matching"):
         print("matching:", file=sys.stderr)
         figures.update(measure_matching_part(lambda line: print(f"  {line}", file=sys.stderr)))
+    if only in (None, "web"):
+        print("web:", file=sys.stderr)
+        figures.update(measure_web(lambda line: print(f"  {line}", file=sys.stderr)))
+    if not figures:
+        print("no figures measured; results.json left as it was", file=sys.stderr)
+        return 0
     written = dict(figures)
     if only is not None and RESULTS.exists():
         written = {**json.loads(RESULTS.read_text()).get("figures", {}), **figures}
@@ -188,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     if only in (None, "matching"):
         notes.append(f"match: median and p95 of {MATCH_QUERIES} needs (JA and EN) against "
                      f"{MATCH_PROFILES:,} supplier profiles")
+    if only in (None, "web") and "hello_rps" in figures:
+        notes.append(f"web: medians of {WEB_ROUNDS} alternating rounds of `{WEB_LOAD}` "
+                     f"(hello, page, partial), one uvicorn worker each")
     print(f"\n({'; '.join(notes)}; written to {RESULTS.relative_to(ROOT)}"
           f"{', other figures kept' if only is not None else ''})")
     return 0

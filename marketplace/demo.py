@@ -17,6 +17,7 @@ from uuid import UUID
 
 from events import SettableClock
 from marketplace.application import Marketplace
+from marketplace.demo_accounts import DEMO_PASSWORD, seed_demo_members
 from marketplace.demo_profiles import SUPPLIER_PROFILES
 from marketplace.demo_rfqs import RfqSeeder
 from marketplace.domain.lot_rules import JST
@@ -162,6 +163,8 @@ class DemoSummary:
     consortium_bids: int = 0
     rfqs: int = 0
     quotes: int = 0
+    members: tuple[str, ...] = ()
+    """The demo members' e-mail addresses (all with the published demo password)."""
 
     def __bool__(self) -> bool:
         return self.organisations > 0
@@ -172,7 +175,9 @@ class DemoSummary:
         by = "a consortium" if self.consortium_bids == 1 else "consortia"
         return (f"demo cluster: {self.organisations} organisations, {self.needs} needs, "
                 f"{self.lots} lots ({self.closed_lots} closed and cleared), {self.bids} bids "
-                f"({self.consortium_bids} by {by}), {self.rfqs} RFQs with {self.quotes} quotes")
+                f"({self.consortium_bids} by {by}), {self.rfqs} RFQs with {self.quotes} quotes"
+                + (f"\ndemo log-in: {self.members[0]} (or any firm's, e.g. {self.members[-1]}),"
+                   f" password {DEMO_PASSWORD}" if self.members else ""))
 
     __str__ = describe
 
@@ -219,9 +224,11 @@ class _Seeder:
         for plan in sorted(closed, key=lambda lot: lot.closes_in_days):
             self.clock.now = self._closes_at(plan) + timedelta(minutes=5)
             self.marketplace.close_due_lots()
+        members = seed_demo_members(self.marketplace, self.ids)
         return DemoSummary(organisations=len(self.ids), needs=self.needs + rfq_needs,
                            lots=len(LOTS), closed_lots=len(closed), bids=self.bids,
-                           consortium_bids=self.consortium_bids, rfqs=rfqs, quotes=quotes)
+                           consortium_bids=self.consortium_bids, rfqs=rfqs, quotes=quotes,
+                           members=tuple(members))
 
     def _lot(self, plan: LotPlan) -> None:
         m = self.marketplace

@@ -9,5 +9,12 @@ from __future__ import annotations
 from litestar import Controller
 
 from web.account_pages import AccountPages
+from web.allocation_pages import AllocationPages
+from web.audit_pages import AuditPages
+from web.dashboard_pages import DashboardPages
+from web.need_pages import NeedPages
+from web.quote_pages import PurchaseOrderPages, QuotePages
+from web.rfq_pages import RfqPages
 
-PAGES: list[type[Controller]] = [AccountPages]
+PAGES: list[type[Controller]] = [AccountPages, DashboardPages, NeedPages, AllocationPages,
+                                 AuditPages, RfqPages, QuotePages, PurchaseOrderPages]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -9,8 +10,10 @@ from uuid import UUID
 import pytest
 
 from events import SettableClock, rebuild_read_models
+from marketplace.accounts import Accounts, MemberRole
 from marketplace.application import Marketplace
 from marketplace.demo import CLUSTER, DemoSummary, seed_demo_cluster
+from marketplace.demo_accounts import DEMO_PASSWORD
 from marketplace.domain.bids import BidTerms
 from marketplace.domain.organisation import normalise_capability
 from marketplace.readmodels.lot_queries import BidView, LotView
@@ -42,10 +45,25 @@ def all_bids(marketplace: Marketplace) -> dict[UUID, BidView]:
 
 def test_seeding_an_empty_marketplace_reports_what_it_added_in_one_line(
         seeded: DemoSummary) -> None:
-    assert seeded == SEEDED
+    assert dataclasses.replace(seeded, members=()) == SEEDED
+
+
+def test_every_demo_firm_has_a_member_who_can_log_in_and_the_secretariat_an_auditor(
+        marketplace: Marketplace, seeded: DemoSummary) -> None:
+    accounts = Accounts(marketplace)
+
+    logged_in = [accounts.log_in(email, DEMO_PASSWORD, "127.0.0.1")[0]
+                 for email in seeded.members]
+
+    assert len(logged_in) == 14
+    assert len({member.organisation_id for member in logged_in}) == 13
+    auditors = [member for member in logged_in if MemberRole.AUDITOR in member.roles]
+    assert [member.email for member in auditors] == ["auditor@demo.kyodo.example"]
     assert str(seeded) == ("demo cluster: 13 organisations, 17 needs, "
                            "6 lots (1 closed and cleared), 8 bids (2 by consortia), "
-                           "2 RFQs with 3 quotes")
+                           "2 RFQs with 3 quotes\n"
+                           "demo log-in: joshu-press@demo.kyodo.example (or any firm's, e.g. "
+                           "auditor@demo.kyodo.example), password kyodo-demo-password")
 
 
 def test_every_demo_organisation_is_a_gunma_firm_of_the_one_cluster_named_in_both_languages(

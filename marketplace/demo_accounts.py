@@ -1,0 +1,39 @@
+"""The demo cluster's people: one member per firm, and the cluster secretariat's auditor.
+
+Demo only: every demo member has the same published password, so anyone trying the demo can
+log in as any firm. `marketplace demo seed` prints the log-ins.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from marketplace.accounts import Accounts, MemberRole
+from marketplace.application import Marketplace
+
+DEMO_PASSWORD = "kyodo-demo-password"  # noqa: S105 (published on purpose: a demo log-in)
+DEMO_DOMAIN = "demo.kyodo.example"
+#: The firm that runs the cluster's secretariat (幹事会社); its auditor checks the ledger.
+SECRETARIAT = "joshu_press"
+
+
+def demo_email(key: str) -> str:
+    return f"{key.replace('_', '-')}@{DEMO_DOMAIN}"
+
+
+def seed_demo_members(marketplace: Marketplace, organisations: dict[str, UUID]) -> list[str]:
+    """A member for each demo firm (admin plus the firm's roles) and an auditor; returns
+    their e-mail addresses."""
+    accounts = Accounts(marketplace)
+    emails = []
+    for key, organisation_id in organisations.items():
+        view = marketplace.organisations.get(organisation_id)
+        roles = [MemberRole.ADMIN, *(MemberRole(role) for role in (view.roles if view else ()))]
+        member = accounts.add_member(organisation_id, email=demo_email(key),
+                                     password=DEMO_PASSWORD, name=f"{key} demo", roles=roles)
+        emails.append(member.email)
+    auditor = accounts.add_member(organisations[SECRETARIAT], email=demo_email("auditor"),
+                                  password=DEMO_PASSWORD, name="監査担当 Auditor",
+                                  roles=[MemberRole.AUDITOR])
+    emails.append(auditor.email)
+    return emails

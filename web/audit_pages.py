@@ -1,0 +1,43 @@
+"""The auditor's landing page: where the ledger stands, the lots and their clearings, and what
+an auditor can check today (the pages of verify, receipts and time travel are still to come)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+
+from marketplace.accounts import MemberRole
+from marketplace.application import Marketplace, OrganisationNotFoundError
+from web.auth import members, require_member
+from web.render import page
+
+#: The most lots the page reads; past it, the counts say "at least".
+LOTS_LIMIT = 1000
+
+
+class AuditPages(Controller):
+    """The auditor's navigation: one page for now."""
+
+    path = "/audit"
+
+    @get("/", opt=members(MemberRole.AUDITOR), sync_to_thread=True)
+    def landing(self, request: Request[Any, Any, Any],
+                marketplace: NamedDependency[Marketplace]) -> Response[Any]:
+        """The ledger's position, the lots open to the organisation (closed ones with their
+        allocation), and the `marketplace` commands an auditor can run today."""
+        me = require_member(request).organisation_id
+        viewer = marketplace.lots.viewer(me)
+        if viewer is None:
+            raise OrganisationNotFoundError(f"no organisation has id {me}")
+        lots = marketplace.lots.search(viewer, now=marketplace.clock(), status=None,
+                                       limit=LOTS_LIMIT + 1)
+        capped = len(lots) > LOTS_LIMIT
+        lots = lots[:LOTS_LIMIT]
+        closed = sorted((lot for lot in lots if lot.status == "closed"),
+                        key=lambda lot: (lot.closes_at, str(lot.id)), reverse=True)
+        return page(request, "audit/landing.html", {
+            "position": marketplace.position(), "lot_count": len(lots), "capped": capped,
+            "by_status": Counter(lot.status for lot in lots), "closed_lots": closed})

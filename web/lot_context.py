@@ -1,0 +1,142 @@
+"""What a lot page shows one member: the lot, its live bar and chart, and the member's part in
+it (needs to pool, commitments, its own bid, consortium invitations). Shared by the lot and
+bid page controllers; it only reads, through the marketplace's queries.
+
+Sealed data stays sealed here: bids come from ``LotDetail.my_bids`` (the viewer's own, or
+those naming it) and, after the clearing, from the allocation as the viewer may see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from litestar import Request
+
+from marketplace.accounts import Member, MemberRole
+from marketplace.application import Marketplace, OrganisationNotFoundError
+from marketplace.domain import Prefecture
+from marketplace.readmodels.lot_queries import BidView, LotDetail, LotView, NeedView, Viewer
+from web.charts import PriceChart, Schedule, price_chart, threshold_bar
+from web.i18n import language_of
+from web.lots_api import lot_detail
+from web.render import t
+
+
+@dataclass
+class PoolForm:
+    """The "pool my need" form as last sent: its values, errors by field, a notice."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    notice: str | None = None
+
+
+def marketplace_of(request: Request[Any, Any, Any]) -> Marketplace:
+    found: Marketplace = request.app.state.marketplace
+    return found
+
+
+def viewer_of(marketplace: Marketplace, organisation_id: UUID) -> Viewer:
+    viewer = marketplace.lots.viewer(organisation_id)
+    if viewer is None:
+        raise OrganisationNotFoundError(f"no organisation has id {organisation_id}")
+    return viewer
+
+
+def detail_for(request: Request[Any, Any, Any], member: Member, lot_id: UUID) -> LotDetail:
+    """The lot as the member's organisation may see it; 404 if it may not."""
+    return lot_detail(marketplace_of(request), member.organisation_id, lot_id)
+
+
+def progress_context(detail: LotDetail) -> dict[str, Any]:
+    """What the live bar needs: the public progress of the lot, nothing sealed, no names."""
+    lot = detail.lot
+    return {"lot": lot, "bar": threshold_bar(lot.pooled_quantity, lot.thresholds)}
+
+
+def lot_context(request: Request[Any, Any, Any], member: Member, lot_id: UUID, *,
+                pool: PoolForm | None = None, detail: LotDetail | None = None,
+                **extra: Any) -> dict[str, Any]:
+    """Everything the lot page draws for this member."""
+    marketplace = marketplace_of(request)
+    detail = detail or detail_for(request, member, lot_id)
+    lot, me = detail.lot, member.organisation_id
+    context: dict[str, Any] = {
+        **progress_context(detail), "detail": detail, "is_open": lot.status == "open",
+        "prefecture_names": prefecture_names(request, lot.prefectures),
+        "is_buyer": member.has(MemberRole.BUYER), "is_supplier": member.has(MemberRole.SUPPLIER),
+        "pool": pool or PoolForm(), "pooled_now": False, "invitation_error": None,
+        "join_error": None, "compatible_needs": [], "other_needs": [], "commitments": [],
+        "my_bid": None, "invitations": [], "names": {}}
+    if context["is_buyer"]:
+        context.update(_buyer_part(marketplace, me, lot, detail))
+    bids = _bids_part(marketplace, me, detail) if context["is_supplier"] or detail.my_bids else {}
+    context.update(bids)
+    context.update(_chart_part(request, marketplace, me, detail))
+    context.update(extra)
+    return context
+
+
+def prefecture_names(request: Request[Any, Any, Any], codes: list[str]) -> list[str]:
+    ja = language_of(request) == "ja"
+    found = (Prefecture.parse(code) for code in codes)
+    return [p.name_ja if ja else p.name_en for p in found]
+
+
+def _buyer_part(marketplace: Marketplace, me: UUID, lot: LotView,
+                detail: LotDetail) -> dict[str, Any]:
+    """My needs: those I could pool here (same category and unit first), and those pooled."""
+    needs = {need.id: need for need in marketplace.lots.needs(me)}
+    open_needs = [n for n in needs.values() if n.status == "open"]
+    compatible = [n for n in open_needs if fits(n, lot)]
+    return {"compatible_needs": compatible,
+            "other_needs": [n for n in open_needs if not fits(n, lot)],
+            "commitments": [(c, needs.get(c.need_id)) for c in detail.my_commitments]}
+
+
+def fits(need: NeedView, lot: LotView) -> bool:
+    """A first sort of my needs for the form; the lot's rules decide when one is pooled."""
+    return need.category == lot.category and need.unit == lot.unit
+
+
+def _bids_part(marketplace: Marketplace, me: UUID, detail: LotDetail) -> dict[str, Any]:
+    """My own live bid (as its lead) and the consortium bids that name me."""
+    mine = [b for b in detail.my_bids if b.lead_id == me and b.status == "live"]
+    invitations = [b for b in detail.my_bids if b.lead_id != me and b.status == "live"]
+    named = {m.organisation_id for b in detail.my_bids for m in b.members} | {
+        b.lead_id for b in detail.my_bids}
+    return {"my_bid": mine[0] if mine else None, "invitations": invitations,
+            "names": organisation_names(marketplace, named)}
+
+
+def organisation_names(marketplace: Marketplace, ids: set[UUID]) -> dict[UUID, str]:
+    if not ids:
+        return {}
+    return {o.id: o.display_name for o in marketplace.organisations.search(
+        ids=list(ids), limit=len(ids))}
+
+
+def _chart_part(request: Request[Any, Any, Any], marketplace: Marketplace, me: UUID,
+                detail: LotDetail) -> dict[str, Any]:
+    """The price-volume chart: before the clearing only what is public (thresholds, the
+    pooled volume); after it, the winning tier schedules the viewer may see."""
+    lot = detail.lot
+    allocation = (marketplace.allocations.of_lot(me, lot.id)
+                  if lot.allocated_at is not None else None)
+    schedules: list[Schedule] = []
+    if allocation is not None:
+        winners: dict[UUID, BidView] = {c.bid.id: c.bid for c in allocation.bid_comparison
+                                        if c.awarded_quantity > 0}
+        own = {b.id: b for b in detail.my_bids}
+        for outcome in allocation.my_bids:
+            if outcome.quantity > 0 and outcome.bid_id in own:
+                winners.setdefault(outcome.bid_id, own[outcome.bid_id])
+        names = organisation_names(marketplace, {b.lead_id for b in winners.values()})
+        schedules = [Schedule(t(request, "Your bid") if bid.lead_id == me
+                              else names.get(bid.lead_id, ""), bid.tiers, bid.capacity)
+                     for bid in winners.values()]
+    chart: PriceChart = price_chart(schedules, pooled=lot.pooled_quantity,
+                                    thresholds=lot.thresholds)
+    return {"chart": chart, "allocation": allocation}
