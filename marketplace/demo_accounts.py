@@ -9,6 +9,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from marketplace.accounts import Accounts, MemberRole
+from marketplace.accounts.passwords import hash_password
 from marketplace.application import Marketplace
 
 DEMO_PASSWORD = "kyodo-demo-password"  # noqa: S105 (published on purpose: a demo log-in)
@@ -25,15 +26,17 @@ def seed_demo_members(marketplace: Marketplace, organisations: dict[str, UUID]) 
     """A member for each demo firm (admin plus the firm's roles) and an auditor; returns
     their e-mail addresses."""
     accounts = Accounts(marketplace)
+    # One Argon2 hash for all: the demo password is public anyway, and each hash costs ~0.1 s.
+    password_hash = hash_password(DEMO_PASSWORD)
     emails = []
     for key, organisation_id in organisations.items():
         view = marketplace.organisations.get(organisation_id)
         roles = [MemberRole.ADMIN, *(MemberRole(role) for role in (view.roles if view else ()))]
         member = accounts.add_member(organisation_id, email=demo_email(key),
-                                     password=DEMO_PASSWORD, name=f"{key} demo", roles=roles)
+                                     password_hash=password_hash, name=f"{key} demo", roles=roles)
         emails.append(member.email)
     auditor = accounts.add_member(organisations[SECRETARIAT], email=demo_email("auditor"),
-                                  password=DEMO_PASSWORD, name="監査担当 Auditor",
+                                  password_hash=password_hash, name="監査担当 Auditor",
                                   roles=[MemberRole.AUDITOR])
     emails.append(auditor.email)
     return emails

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
-from marketplace.domain import RuleViolationError
+from marketplace.domain import RuleViolationError, lot_rules
 from marketplace.domain import bids as bid_rules
-from marketplace.domain import lot_rules
 from marketplace.domain.items import calendar_date, quantity, unit_price
 from marketplace.domain.sealed_round import LeadTimeInvalidError, lead_time_days
 from marketplace.readmodels.lot_queries import BidView, LotView
@@ -102,8 +102,12 @@ class BidForm:
             firsts, seconds = form_fields(data, first), form_fields(data, second)
             return [Row(_index(raw, n), _at(firsts, n), _at(seconds, n))
                     for n, raw in enumerate(indexes)][:MAX_ROWS * 2]
-        return cls(**{name: form_field(data, name).strip() for name in (
-            "capacity", "minimum_quantity", "lead_time_days", "valid_until", "my_share")},
+        def text(name: str) -> str:
+            return form_field(data, name).strip()
+        return cls(
+            capacity=text("capacity"), minimum_quantity=text("minimum_quantity"),
+            lead_time_days=text("lead_time_days"), valid_until=text("valid_until"),
+            my_share=text("my_share"),
             tiers=rows("tier", "tier_from", "tier_price"),
             members=rows("member", "member_org", "member_share"))
 
@@ -137,9 +141,9 @@ class BidForm:
         self.errors = {}
         tiers = [r for r in self.tiers if not r.is_blank]
         for row in tiers:
-            self._check(f"tier:{row.index}", lambda r=row: quantity(
-                r.first, "price break quantity", allow_zero=True))
-            self._check(f"tier:{row.index}", lambda r=row: unit_price(r.second))
+            self._check(f"tier:{row.index}", partial(
+                quantity, row.first, "price break quantity", allow_zero=True))
+            self._check(f"tier:{row.index}", partial(unit_price, row.second))
         members = [r for r in self.members if not r.is_blank]
         shares: dict[UUID, str] | None = None
         if members:
@@ -154,8 +158,8 @@ class BidForm:
                         "Name each organisation once; your own share goes above.")
                 else:
                     shares[organisation] = row.second
-                    self._check(f"member:{row.index}", lambda r=row: quantity(
-                        r.second, "capacity share"))
+                    self._check(f"member:{row.index}", partial(
+                        quantity, row.second, "capacity share"))
         elif self.capacity:
             self._check("capacity", lambda: quantity(self.capacity, "capacity"))
         self._check("minimum_quantity", lambda: quantity(self.minimum_quantity,

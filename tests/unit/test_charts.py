@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import pairwise
 
 from marketplace.readmodels.lot_queries import PriceBreakView
 from web.charts import Schedule, nice_ticks, price_chart, threshold_bar
@@ -44,8 +45,8 @@ def test_a_tier_schedule_steps_down_and_to_the_right_only() -> None:
                         pooled=Decimal(2500), thresholds=[Decimal(1000), Decimal(5000)])
 
     line = points(chart.lines[0].points)
-    assert all(x2 >= x1 for (x1, _), (x2, _) in zip(line, line[1:], strict=False))
-    assert all(y2 >= y1 for (_, y1), (_, y2) in zip(line, line[1:], strict=False))
+    assert all(x2 >= x1 for (x1, _), (x2, _) in pairwise(line))
+    assert all(y2 >= y1 for (_, y1), (_, y2) in pairwise(line))
     steps = chart.lines[0].steps
     assert [s.unit_price for s in steps] == [200, 180, 150]
     assert [(s.from_quantity, s.to_quantity) for s in steps] == [
@@ -62,7 +63,8 @@ def test_every_point_and_mark_lies_inside_the_plot_box() -> None:
     marks = [*chart.thresholds, chart.pooled]
     assert all(chart.left <= x <= chart.right for x in xs + [m.x for m in marks if m])
     assert all(chart.top <= y <= chart.bottom for y in ys)
-    assert chart.pooled is not None and chart.pooled.x < chart.right
+    assert chart.pooled is not None
+    assert chart.pooled.x < chart.right
     assert [m.reached for m in chart.thresholds] == [True, True]
 
 
@@ -79,9 +81,11 @@ def test_a_schedule_ends_at_its_capacity_or_at_the_axis_end() -> None:
 def test_before_close_the_chart_marks_thresholds_and_pooling_without_any_price() -> None:
     chart = price_chart([], pooled=Decimal(800), thresholds=[Decimal(1000), Decimal(5000)])
 
-    assert not chart.has_prices and chart.y_ticks == ()
+    assert not chart.has_prices
+    assert chart.y_ticks == ()
     assert [m.quantity for m in chart.thresholds] == [1000, 5000]
-    assert chart.pooled is not None and chart.left < chart.pooled.x < chart.thresholds[0].x
+    assert chart.pooled is not None
+    assert chart.left < chart.pooled.x < chart.thresholds[0].x
     assert not chart.is_empty
 
 
@@ -89,7 +93,9 @@ def test_with_no_data_at_all_the_chart_is_empty_but_well_formed() -> None:
     chart = price_chart([], pooled=None)
 
     assert chart.is_empty
-    assert chart.lines == () and chart.thresholds == () and chart.pooled is None
+    assert chart.lines == ()
+    assert chart.thresholds == ()
+    assert chart.pooled is None
     assert [t.value for t in chart.x_ticks] == [0, 1]
 
 
