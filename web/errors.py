@@ -32,6 +32,17 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
                     status_code=status, media_type=MediaType.JSON)
 
 
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
+    """Marks a message for the catalogs where it is defined; it is translated where shown."""
+    return message
+
+
+ERROR_TITLES = {400: N_("This form needs another look"), 401: N_("Please log in"),
+                403: N_("Not for you"), 404: N_("Not found"),
+                409: N_("Changed by someone else"), 422: N_("That cannot be done"),
+                429: N_("Too many attempts"), 500: N_("Something went wrong"),
+                503: N_("Temporarily unavailable")}
+
 #: Paths answered in JSON; every other path is a page and gets its errors as a page.
 JSON_PREFIXES = ("/api/", "/health", "/webhooks/")
 
@@ -42,11 +53,7 @@ def _respond(request: Request[Any, Any, Any], status: int, code: str, message: s
         response = error_response(status, code, message)
     else:
         from web.render import page, t  # pages need the app's templates; the API does not
-        titles = {400: "This form needs another look", 401: "Please log in",
-                  403: "Not for you", 404: "Not found", 409: "Changed by someone else",
-                  422: "That cannot be done", 429: "Too many attempts",
-                  503: "Temporarily unavailable"}
-        title = t(request, titles.get(status, "Something went wrong"))
+        title = t(request, ERROR_TITLES.get(status, ERROR_TITLES[500]))
         response = page(request, "error.html", {"title": title, "message": message,
                                                 "status": status},
                         fragment="_error_fragment.html", status_code=status)
