@@ -206,7 +206,7 @@ def test_the_needs_pages_speak_japanese_and_english(site: Site) -> None:
                for path in ("/needs", "/needs/new", f"/needs/{need_id}")]
 
     assert "購買ニーズ" in japanese[0].text
-    assert "納期" in japanese[0].text
+    assert "納入希望日" in japanese[0].text
     assert "購買ニーズを登録" in japanese[1].text
     assert "群馬県" in japanese[1].text
     assert "取り下げ" in japanese[2].text
