@@ -78,6 +78,8 @@ def _comparison_page(request: Request[Any, Any, Any], detail: RfqDetail, *,
     return page(request, "rfqs/comparison.html",
                 {"detail": detail, "rfq": detail.rfq, "comparison": comparison,
                  "suppliers": suppliers, "show_expired": show_expired,
+                 "with_expired": {cell.quote_id for line in comparison.lines
+                                  for cell in line.cells if cell.expired},
                  "award": award or suggested_award(comparison), "error": error,
                  **labels(request)},
                 fragment="rfqs/_matrix.html", status_code=status_code,

@@ -138,7 +138,8 @@ class RfqPages(Controller):
         marketplace = marketplace_of(request)
         checked = request.query_params.getall("need_ids", [])
         if request.headers.get("hx-request") == "true":
-            chosen = [n for n in _open_needs(request) if str(n.id) in checked]
+            needs = _open_needs(request)
+            chosen = [n for n in needs if str(n.id) in checked] or needs
             return page(request, "rfqs/_suggestions.html",
                         {"values": {"invited": []}, **_suggestions(request, chosen)})
         zone = ZoneInfo(member.time_zone)

@@ -133,8 +133,9 @@ def rfq_page(request: Request[Any, Any, Any], rfq_id: UUID, *,
         "orders": orders, "is_buyer": detail.role == "buyer", **labels(request)}
     if detail.role == "buyer":
         invited = detail.invited or []
+        panel_only = request.headers.get("hx-request") == "true"  # the status panel alone
         matches = (matches_for(marketplace, rfq.buyer_id, rfq, invited)
-                   if rfq.status == "open" else [])
+                   if rfq.status == "open" and not panel_only else [])
         quotes_open = rfq.status == "awarded" or rfq.closed_at is not None or (
             rfq.status == "closed" and now >= rfq.closes_at + SETTLE)
         opened = marketplace.rfqs.quotes(rfq.buyer_id, rfq_id, now=now) if quotes_open else []
