@@ -13,7 +13,7 @@ import httpx
 
 from marketplace.accounts import Accounts, Member
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 (the test members' password)
 _numbers = itertools.count(1)
 
 

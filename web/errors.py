@@ -32,7 +32,7 @@ def error_response(status: int, code: str, message: str, **extra: Any) -> Respon
                     status_code=status, media_type=MediaType.JSON)
 
 
-def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
+def N_(message: str) -> str:
     """Marks a message for the catalogs where it is defined; it is translated where shown."""
     return message
 

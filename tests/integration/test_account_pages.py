@@ -20,7 +20,9 @@ def test_signing_up_registers_the_organisation_and_logs_its_admin_in(site: Site)
     assert response.status_code == 303
     assert response.headers["location"] == "/dashboard"
     cookie = response.headers["set-cookie"]
-    assert "kyodo_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "kyodo_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
     members = site.accounts.members_of(
         site.accounts.log_in("hanako@akagi-kinzoku.example.jp", PASSWORD, "test")[0]
         .organisation_id)
@@ -47,7 +49,8 @@ def test_the_session_id_changes_at_login(site: Site) -> None:
     again = visitor.post("/login", {"email": member.email, "password": PASSWORD})
 
     second = visitor.client.cookies["kyodo_session"]
-    assert again.status_code == 303 and second != first
+    assert again.status_code == 303
+    assert second != first
     assert site.accounts.resume(first) is None
     assert site.accounts.resume(second) is not None
 
@@ -91,7 +94,7 @@ def test_sessions_end_after_30_idle_minutes_and_after_12_hours(
 
 
 def test_logging_out_ends_the_session(site: Site) -> None:
-    member, visitor = site.member_visitor()
+    _member, visitor = site.member_visitor()
     token = visitor.client.cookies["kyodo_session"]
 
     response = visitor.post("/logout")
@@ -155,7 +158,8 @@ def test_every_page_carries_the_security_headers(site: Site) -> None:
     response = site.visitor().get("/login")
 
     csp = response.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "same-origin"
