@@ -9,7 +9,6 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from marketplace.application import Marketplace
 from web.auth import current_member
 from web.i18n import gettext, language_of
 
@@ -20,10 +19,7 @@ def page(request: Request[Any, Any, Any], template: str, context: dict[str, Any]
     """``template`` as a whole page; ``fragment`` (a template holding only the part that
     changes) instead when the request comes from htmx."""
     member = current_member(request)
-    marketplace: Marketplace = request.app.state.marketplace
-    organisation = (marketplace.organisations.get(member.organisation_id)
-                    if member is not None else None)
-    values = {"member": member, "organisation": organisation,
+    values = {"member": member,
               "language": language_of(request), "path": request.url.path, **(context or {})}
     if fragment is not None and request.headers.get("hx-request") == "true":
         return HTMXTemplate(template_name=fragment, context=values, status_code=status_code,

@@ -53,6 +53,7 @@ class Member:
     display_name: str
     roles: frozenset[MemberRole]
     time_zone: str = DEFAULT_TIME_ZONE
+    organisation_name: str = ""
 
     def has(self, *roles: MemberRole) -> bool:
         """Whether the member holds any of ``roles``."""

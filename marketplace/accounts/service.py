@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,12 +45,17 @@ from marketplace.accounts.tables import (
 )
 from marketplace.application import Marketplace
 from marketplace.domain import NotFoundError, RuleViolationError
+from marketplace.readmodels.tables import organisations
 from marketplace.domain.errors import NotPermittedError
 
 SESSION_LIFETIME = timedelta(hours=12)
 SESSION_IDLE = timedelta(minutes=30)
 #: last_seen_at is written at most this often, so reading pages is not a write per request.
 SESSION_TOUCH = timedelta(minutes=1)
+#: A worker remembers a session it has read for this long (seconds), so a page does not cost a
+#: query to know its member. Logging out ends it at once in this worker, within this in others.
+SESSION_CACHE_SECONDS = 2.0
+SESSION_CACHE_SIZE = 10_000
 INVITATION_LIFETIME = timedelta(days=7)
 #: Failed log-ins counted over this window: per account and address, per account, per address.
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -101,6 +107,8 @@ class Accounts:
     def __init__(self, marketplace: Marketplace) -> None:
         self.marketplace = marketplace
         self.engine = marketplace.engine
+        #: id hash -> (member, started, last seen, when read by time.monotonic())
+        self._sessions: dict[str, tuple[Member, datetime, datetime, float]] = {}
 
     # ---- sign-up and members -------------------------------------------------------------
 
@@ -197,7 +205,7 @@ class Accounts:
     def members_of(self, organisation_id: UUID) -> list[Member]:
         zone = self.time_zone_of(organisation_id)
         with reading(self.engine) as connection:
-            rows = connection.execute(sa.select(members).where(
+            rows = connection.execute(_member_query().where(
                 members.c.organisation_id == organisation_id).order_by(members.c.joined_at))
             return [_member(row, zone) for row in rows]
 
@@ -223,10 +231,11 @@ class Accounts:
                 if MemberRole.ADMIN in decode_roles(row)]
             if not admins:
                 raise LastAdminError("keep at least one admin in the organisation")
-            if MemberRole.ADMIN not in granted:
-                # Sessions of a demoted admin end: its new roles apply from its next log-in.
-                connection.execute(sa.delete(web_sessions).where(
-                    web_sessions.c.member_id == member_id))
+            # The member's sessions end: its new roles apply from its next log-in.
+            connection.execute(sa.delete(web_sessions).where(
+                web_sessions.c.member_id == member_id))
+        self._sessions = {key: value for key, value in self._sessions.items()
+                          if value[0].id != member_id}
 
     def time_zone_of(self, organisation_id: UUID) -> str:
         with reading(self.engine) as connection:
@@ -279,23 +288,38 @@ class Accounts:
         """The session's member, or None when the session is unknown or timed out."""
         now = self.marketplace.clock()
         id_hash = hash_token(token)
-        with reading(self.engine) as connection:
-            row = connection.execute(
-                _member_query(web_sessions.c.started_at, web_sessions.c.last_seen_at)
-                .join(web_sessions, web_sessions.c.member_id == members.c.id)
-                .where(web_sessions.c.id_hash == id_hash)).one_or_none()
-        if row is None:
-            return None
-        if now - row.started_at >= SESSION_LIFETIME or now - row.last_seen_at >= SESSION_IDLE:
+        cached = self._sessions.get(id_hash)
+        if cached is not None and time.monotonic() - cached[3] < SESSION_CACHE_SECONDS:
+            member, started_at, last_seen_at, _read = cached
+        else:
+            with reading(self.engine) as connection:
+                row = connection.execute(
+                    _member_query(web_sessions.c.started_at, web_sessions.c.last_seen_at)
+                    .join(web_sessions, web_sessions.c.member_id == members.c.id)
+                    .where(web_sessions.c.id_hash == id_hash)).one_or_none()
+            if row is None:
+                self._sessions.pop(id_hash, None)
+                return None
+            member, started_at, last_seen_at = (_member(row, row.time_zone), row.started_at,
+                                                row.last_seen_at)
+        if now - started_at >= SESSION_LIFETIME or now - last_seen_at >= SESSION_IDLE:
             self.log_out(token)
             return None
-        if now - row.last_seen_at >= SESSION_TOUCH:
+        if now - last_seen_at >= SESSION_TOUCH:
             with writing(self.engine) as connection:
                 connection.execute(sa.update(web_sessions).where(
                     web_sessions.c.id_hash == id_hash).values(last_seen_at=now))
-        return _member(row, row.time_zone)
+            last_seen_at = now
+        if cached is None or cached[2] != last_seen_at or cached[0] is not member:
+            if len(self._sessions) >= SESSION_CACHE_SIZE:
+                self._sessions.clear()
+            self._sessions[id_hash] = (member, started_at, last_seen_at,
+                                       cached[3] if cached and cached[0] is member
+                                       else time.monotonic())
+        return member
 
     def log_out(self, token: str) -> None:
+        self._sessions.pop(hash_token(token), None)
         with writing(self.engine) as connection:
             connection.execute(sa.delete(web_sessions).where(
                 web_sessions.c.id_hash == hash_token(token)))
@@ -340,13 +364,18 @@ class Accounts:
 
 
 def _member_query(*extra: Any) -> sa.Select[Any]:
-    return sa.select(members, sa.func.coalesce(organisation_settings.c.time_zone,
-                                               sa.literal(DEFAULT_TIME_ZONE)).label("time_zone"),
-                     *extra).outerjoin(organisation_settings,
-                                       organisation_settings.c.organisation_id
-                                       == members.c.organisation_id)
+    return (sa.select(members, sa.func.coalesce(organisation_settings.c.time_zone,
+                                                sa.literal(DEFAULT_TIME_ZONE)).label("time_zone"),
+                      organisations.c.name_ja.label("organisation_name_ja"),
+                      organisations.c.name_en.label("organisation_name_en"), *extra)
+            .outerjoin(organisation_settings,
+                       organisation_settings.c.organisation_id == members.c.organisation_id)
+            .outerjoin(organisations, organisations.c.id == members.c.organisation_id))
 
 
 def _member(row: Any, zone: str) -> Member:
+    names = row._mapping
+    organisation_name = (names.get("organisation_name_ja") or names.get("organisation_name_en")
+                         or "")
     return Member(row.id, row.organisation_id, row.email, row.display_name,
-                  decode_roles(row.roles), zone)
+                  decode_roles(row.roles), zone, organisation_name)
