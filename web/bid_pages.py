@@ -101,11 +101,16 @@ class BidPages(Controller):
             "add_member_index": index + 1,
             "candidates": candidates(marketplace_of(request), detail, member, BidForm())})
 
-    @get(["/bid/tier-row/removed", "/bid/member-row/removed"], opt=SUPPLIER,
-         sync_to_thread=False)
-    def row_removed(self, lot_id: FromPath[UUID]) -> Response[str]:
-        """Nothing: htmx swaps the removed row for it."""
-        return Response("", media_type=MediaType.HTML)
+    @get("/bid/tier-row/removed", opt=SUPPLIER, sync_to_thread=True)
+    def tier_row_removed(self, request: Request[Any, Any, Any],
+                         lot_id: FromPath[UUID]) -> Response[str]:
+        """Nothing: htmx swaps the removed row for it (404 for a lot not open to me)."""
+        return _nothing(request, lot_id)
+
+    @get("/bid/member-row/removed", opt=SUPPLIER, sync_to_thread=True)
+    def member_row_removed(self, request: Request[Any, Any, Any],
+                           lot_id: FromPath[UUID]) -> Response[str]:
+        return _nothing(request, lot_id)
 
     @post("/bid/withdrawal", opt=SUPPLIER, sync_to_thread=True)
     def withdraw_bid(self, request: Request[Any, Any, Any],
@@ -139,6 +144,12 @@ class BidPages(Controller):
         return _answer(request, lot_id, bid_id, accept=False)
 
 
+def _nothing(request: Request[Any, Any, Any], lot_id: UUID) -> Response[str]:
+    """(One handler per path: Litestar 2.25 wraps a handler of two paths twice.)"""
+    detail_for(request, require_member(request), lot_id)
+    return Response("", media_type=MediaType.HTML)
+
+
 def _answer(request: Request[Any, Any, Any], lot_id: UUID, bid_id: UUID, *,
             accept: bool) -> Response[Any]:
     member = require_member(request)
@@ -156,7 +167,7 @@ def _answer(request: Request[Any, Any, Any], lot_id: UUID, bid_id: UUID, *,
             fragment="lots/_invitations.html", status_code=HTTP_422_UNPROCESSABLE_ENTITY)
     if request.headers.get("hx-request") != "true":
         return see_other(f"/lots/{lot_id}#invitations")
-    return page(request, "lots/lot.html", lot_context(request, member, lot_id),
+    return page(request, "lots/lot.html", lot_context(request, member, lot_id, answered=True),
                 fragment="lots/_invitations.html")
 
 

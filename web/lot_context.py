@@ -69,7 +69,8 @@ def lot_context(request: Request[Any, Any, Any], member: Member, lot_id: UUID, *
         "is_buyer": member.has(MemberRole.BUYER), "is_supplier": member.has(MemberRole.SUPPLIER),
         "pool": pool or PoolForm(), "pooled_now": False, "invitation_error": None,
         "join_error": None, "compatible_needs": [], "other_needs": [], "commitments": [],
-        "my_bid": None, "invitations": [], "names": {}}
+        "my_bid": None, "invitations": [], "in_consortium": False, "names": {},
+        "answered": False}
     if context["is_buyer"]:
         context.update(_buyer_part(marketplace, me, lot, detail))
     bids = _bids_part(marketplace, me, detail) if context["is_supplier"] or detail.my_bids else {}
@@ -107,8 +108,10 @@ def _bids_part(marketplace: Marketplace, me: UUID, detail: LotDetail) -> dict[st
     invitations = [b for b in detail.my_bids if b.lead_id != me and b.status == "live"]
     named = {m.organisation_id for b in detail.my_bids for m in b.members} | {
         b.lead_id for b in detail.my_bids}
+    in_consortium = any(m.organisation_id == me and m.status == "accepted"
+                        for b in invitations for m in b.members)
     return {"my_bid": mine[0] if mine else None, "invitations": invitations,
-            "names": organisation_names(marketplace, named)}
+            "in_consortium": in_consortium, "names": organisation_names(marketplace, named)}
 
 
 def organisation_names(marketplace: Marketplace, ids: set[UUID]) -> dict[UUID, str]:

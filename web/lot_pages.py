@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from litestar.status_codes import HTTP_404_NOT_FOUND, HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -49,36 +49,18 @@ class LotPages(Controller):
     def lots(self, request: Request[Any, Any, Any], status: FromQuery[str] = "open",
              category: FromQuery[str] = "", prefecture: FromQuery[str] = "",
              within: FromQuery[str] = "",
-             page_number: Annotated[str, Parameter(query="page")] = "1") -> Response[Any]:
+             page_number: Annotated[str, QueryParameter(name="page")] = "1") -> Response[Any]:
         """Lots my organisation may see, filtered; htmx swaps just the results."""
         member = require_member(request)
         marketplace = marketplace_of(request)
-        filters = {"status": status if status in STATUSES else "open",
-                   "category": category.strip(), "prefecture": prefecture.strip(),
-                   "within": within.strip()}
-        errors: dict[str, str] = {}
-        query: dict[str, Any] = {"status": None if filters["status"] == "all"
-                                 else filters["status"]}
-        try:
-            query["category"] = normalise_category(filters["category"]) if filters[
-                "category"] else None
-        except RuleViolationError as error:
-            errors["category"] = error.message
-        try:
-            query["prefecture"] = Prefecture.parse(filters["prefecture"]).code if filters[
-                "prefecture"] else None
-        except RuleViolationError as error:
-            errors["prefecture"] = error.message
-        days = _whole(filters["within"], 1, 366)
-        if filters["within"] and days is None:
-            errors["within"] = t(request, "Give a whole number of days from 1 to 366.")
-        query["closing_within"] = timedelta(days=days) if days else None
+        filters, query, errors = _filters(request, status, category, prefecture, within)
         number = _whole(page_number, 1, 10_000) or 1
         found = [] if errors else marketplace.lots.search(
             viewer_of(marketplace, member.organisation_id), now=marketplace.clock(),
             limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE, **query)
         shown = {k: v for k, v in filters.items() if v and not (k == "status" and v == "open")}
-        link = "/lots" + (f"?{urlencode(shown)}" if shown else "")
+        link = _paged(shown, number) if number > 1 else (
+            "/lots" + (f"?{urlencode(shown)}" if shown else ""))
         return page(request, "lots/index.html", {
             "found": found[:PAGE_SIZE], "filters": filters, "errors": errors,
             "statuses": STATUSES, "prefectures": PREFECTURES, "page_number": number,
@@ -171,6 +153,32 @@ class LotPages(Controller):
                 request, member, lot_id, detail=detail, join_error=error.message),
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/lots/{lot_id}/bid")
+
+
+def _filters(request: Request[Any, Any, Any], status: str, category: str, prefecture: str,
+             within: str) -> tuple[dict[str, str], dict[str, Any], dict[str, str]]:
+    """The filters as given, the search's arguments they make, and what is wrong with them."""
+    filters = {"status": status if status in STATUSES else "open", "category": category.strip(),
+               "prefecture": prefecture.strip(), "within": within.strip()}
+    query: dict[str, Any] = {"status": None if filters["status"] == "all" else filters["status"],
+                             "category": None, "prefecture": None, "closing_within": None}
+    errors: dict[str, str] = {}
+    try:
+        if filters["category"]:
+            query["category"] = normalise_category(filters["category"])
+    except RuleViolationError as error:
+        errors["category"] = error.message
+    try:
+        if filters["prefecture"]:
+            query["prefecture"] = Prefecture.parse(filters["prefecture"]).code
+    except RuleViolationError as error:
+        errors["prefecture"] = error.message
+    days = _whole(filters["within"], 1, 366)
+    if filters["within"] and days is None:
+        errors["within"] = t(request, "Give a whole number of days from 1 to 366.")
+    if days:
+        query["closing_within"] = timedelta(days=days)
+    return filters, query, errors
 
 
 def _check_pooling(request: Request[Any, Any, Any], values: dict[str, str]) -> dict[str, str]:

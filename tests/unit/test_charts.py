@@ -49,7 +49,7 @@ def test_a_tier_schedule_steps_down_and_to_the_right_only() -> None:
     assert all(y2 >= y1 for (_, y1), (_, y2) in pairwise(line))
     steps = chart.lines[0].steps
     assert [s.unit_price for s in steps] == [200, 180, 150]
-    assert [(s.from_quantity, s.to_quantity) for s in steps] == [
+    assert [(int(s.from_quantity), int(s.to_quantity)) for s in steps] == [
         (100, 1000), (1000, 3000), (3000, 4000)]
     assert steps[0].y < steps[1].y < steps[2].y
 
