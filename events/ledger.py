@@ -24,12 +24,13 @@ from events.clock import Clock, system_clock
 from events.database import (
     engine_for,
     in_write_transaction,
+    reading,
     write_intent,
     writer_queue,
     writing_on,
 )
 from events.projectors import Projectors
-from events.store import ledger_env
+from events.store import event_store_tables, ledger_env
 
 T = TypeVar("T")
 
@@ -76,6 +77,8 @@ class LedgerApplication(Application[UUID]):
         super().__init__(env={**ledger_env(database_url),
                               "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size)})
         self.engine = engine_for(database_url)
+        events = event_store_tables(self.name)["events"]
+        self._last_position = sa.select(sa.func.max(events.c.id))
         self.projectors = projectors
         self.clock = clock
 
@@ -146,5 +149,11 @@ class LedgerApplication(Application[UUID]):
             "change it; nothing was recorded, please try again")
 
     def position(self) -> int:
-        """The ledger position of the last recorded event (0 for an empty ledger)."""
-        return self.recorder.max_notification_id() or 0
+        """The ledger position of the last recorded event (0 for an empty ledger).
+
+        One indexed read on the process's engine (the recorder's own way took a session and
+        cost three times as much; pages ask this on every request to know what is fresh).
+        """
+        with reading(self.engine) as connection:
+            position = connection.execute(self._last_position).scalar()
+        return int(position or 0)

@@ -32,6 +32,7 @@ from web.errors import JSON_PREFIXES, exception_handlers, refuse_nul_characters
 from web.health import health
 from web.lots_api import BidController, BiddingController, LotController
 from web.needs_api import CommitmentController, NeedController, my_commitments
+from web.page_cache import PageCache
 from web.pages import PAGES
 from web.pooling_api import PoolingSuggestionController
 from web.quotes_api import PurchaseOrderController, QuoteController
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, marketplace: Marketplace | None
     app.state.marketplace = opened
     app.state.accounts = Accounts(opened)
     app.state.session_cookie = SessionCookie(secure=secure)
+    app.state.page_cache = PageCache()
     return app
 
 

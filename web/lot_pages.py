@@ -3,7 +3,7 @@ chart, pooling a need into a lot (and taking it back), and joining a lot as a su
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -19,6 +19,7 @@ from marketplace.domain import PREFECTURES, Prefecture, RuleViolationError
 from marketplace.domain.errors import NotPermittedError
 from marketplace.domain.items import normalise_category, quantity, unit_price
 from marketplace.domain.lot_rules import CommitmentAboveNeedError
+from marketplace.readmodels.lot_queries import LotView
 from web.auth import members, require_member
 from web.forms import Form, field
 from web.lot_context import (
@@ -29,6 +30,7 @@ from web.lot_context import (
     progress_context,
     viewer_of,
 )
+from web.page_cache import cached_page
 from web.render import page, see_other, t
 
 BUYER_OR_SUPPLIER = members(MemberRole.BUYER, MemberRole.SUPPLIER)
@@ -71,7 +73,11 @@ class LotPages(Controller):
     @get("/{lot_id:uuid}", opt=BUYER_OR_SUPPLIER, sync_to_thread=True)
     def lot(self, request: Request[Any, Any, Any], lot_id: FromPath[UUID]) -> Response[Any]:
         member = require_member(request)
-        return page(request, "lots/lot.html", lot_context(request, member, lot_id))
+
+        def render() -> tuple[Template, datetime | None]:
+            context = lot_context(request, member, lot_id)
+            return page(request, "lots/lot.html", context), _changes_at(context["lot"])
+        return cached_page(request, render)
 
     @get("/{lot_id:uuid}/progress", opt=BUYER_OR_SUPPLIER, sync_to_thread=True)
     def progress(self, request: Request[Any, Any, Any],
@@ -79,9 +85,13 @@ class LotPages(Controller):
         """The live bar alone, polled by the lot page (small: it is requested every 5 s by
         every open lot page, so it skips what a whole page looks up)."""
         member = require_member(request)
-        context = progress_context(detail_for(request, member, lot_id))
-        return Template(template_name="lots/_progress.html",
-                        context={"member": member, **context})
+
+        def render() -> tuple[Template, datetime | None]:
+            context = progress_context(detail_for(request, member, lot_id))
+            return (Template(template_name="lots/_progress.html",
+                             context={"member": member, **context}),
+                    _changes_at(context["lot"]))
+        return cached_page(request, render)
 
     @post("/{lot_id:uuid}/commitments", opt=members(MemberRole.BUYER), sync_to_thread=True)
     def pool_need(self, request: Request[Any, Any, Any], lot_id: FromPath[UUID],
@@ -153,6 +163,12 @@ class LotPages(Controller):
                 request, member, lot_id, detail=detail, join_error=error.message),
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/lots/{lot_id}/bid")
+
+
+def _changes_at(lot: LotView) -> datetime | None:
+    """A lot open by the ledger reads as closed from its close time on, before the close is
+    recorded: no cached page of it may outlive that instant."""
+    return lot.closes_at if lot.status == "open" else None
 
 
 def _filters(request: Request[Any, Any, Any], status: str, category: str, prefecture: str,

@@ -231,9 +231,8 @@ class Accounts:
                 if MemberRole.ADMIN in decode_roles(row)]
             if not admins:
                 raise LastAdminError("keep at least one admin in the organisation")
-            # The member's sessions end: its new roles apply from its next log-in.
-            connection.execute(sa.delete(web_sessions).where(
-                web_sessions.c.member_id == member_id))
+        # Sessions read the roles afresh: the change applies at once in this worker, and
+        # within SESSION_CACHE_SECONDS in the others.
         self._sessions = {key: value for key, value in self._sessions.items()
                           if value[0].id != member_id}
 

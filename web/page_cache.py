@@ -1,0 +1,101 @@
+"""Rendered pages kept per worker until the ledger moves: a page read again by the same member
+before anything new is recorded is served without running its queries or its templates.
+
+The key holds the ledger position, so any commitment anywhere (in any worker: the position is
+read from the database on each request, one indexed read) makes every entry stale. It also
+holds the member, its roles, language and time zone, and the request's path and kind (whole
+page or htmx fragment), so an entry is only ever served to the one member it was rendered
+for, exactly as a fresh render would have been at that position. What a page derives from the
+clock rather than the ledger (a lot past its close time before its close is recorded) is
+covered by the entry's expiry, which the page sets (never past the lot's close time).
+
+The CSRF token of the request that rendered the page is swapped for the asking request's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.response import Template
+from litestar.utils.empty import value_or_default
+from litestar.utils.scope.state import ScopeState
+
+from marketplace.application import Marketplace
+from web.auth import require_member
+from web.i18n import language_of
+
+#: No entry outlives this (seconds), whatever the ledger does.
+MAX_AGE = 60.0
+SIZE = 2048
+#: Stands for the CSRF token in a kept page (a private-use character never in our HTML).
+_TOKEN_SLOT = "\ue000"  # noqa: S105 (a placeholder, not a secret)
+
+
+class PageCache:
+    """A bounded map of rendered pages, least recently used out first."""
+
+    def __init__(self, size: int = SIZE) -> None:
+        self.size = size
+        self._pages: OrderedDict[Hashable, tuple[str, float]] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> str | None:
+        found = self._pages.get(key)
+        if found is None or found[1] <= time.monotonic():
+            self.misses += 1
+            self._pages.pop(key, None)
+            return None
+        self._pages.move_to_end(key)
+        self.hits += 1
+        return found[0]
+
+    def put(self, key: Hashable, html: str, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        self._pages[key] = (html, time.monotonic() + min(seconds, MAX_AGE))
+        self._pages.move_to_end(key)
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+
+
+def cached_page(request: Request[Any, Any, Any],
+                render: Callable[[], tuple[Template, datetime | None]]) -> Response[Any]:
+    """The page ``render`` makes, from the cache while the ledger has not moved.
+
+    ``render`` returns the page and the instant after which it would read differently without
+    any new event (a lot's close time), or None; the entry is not kept past that instant.
+    """
+    marketplace: Marketplace = request.app.state.marketplace
+    cache: PageCache = request.app.state.page_cache
+    member = require_member(request)
+    token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
+    key = (marketplace.position(), request.url.path, request.url.query,
+           request.headers.get("hx-request") == "true", member, language_of(request))
+    html = cache.get(key)
+    if html is None:
+        template, until = render()
+        html = _render(request, template)
+        seconds = MAX_AGE
+        if until is not None:
+            seconds = min(seconds, (until - marketplace.clock()).total_seconds())
+        if template.status_code == 200:
+            cache.put(key, html.replace(token, _TOKEN_SLOT) if token else html, seconds)
+        return Response(html, status_code=template.status_code, media_type=MediaType.HTML,
+                        headers=template.headers)
+    return Response(html.replace(_TOKEN_SLOT, token), media_type=MediaType.HTML)
+
+
+def _render(request: Request[Any, Any, Any], template: Template) -> str:
+    """The template rendered as Litestar would render it for this request."""
+    engine = request.app.template_engine
+    assert engine is not None, "the app has a template engine"  # noqa: S101 (a type guard)
+    context = template.create_template_context(request)
+    source = engine.get_template(template.template_name)
+    rendered: str = source.render(**context)
+    return rendered
