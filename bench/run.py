@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"{MATCH_PROFILES:,} supplier profiles")
     if only in (None, "web") and "hello_rps" in figures:
         notes.append(f"web: medians of {WEB_ROUNDS} alternating rounds of `{WEB_LOAD}` "
-                     f"(hello, page, partial), one uvicorn worker each")
+                     f"(hello, page, uncached page, partial), one uvicorn worker each")
     print(f"\n({'; '.join(notes)}; written to {RESULTS.relative_to(ROOT)}"
           f"{', other figures kept' if only is not None else ''})")
     return 0

@@ -4,9 +4,12 @@ A migrated SQLite database holds one realistic lot: ten buyers of a cluster pool
 it (three announced thresholds), five suppliers joined with sealed bids, and a member who logs
 in (an admin of one of the buyers). The real app (bench/web_server.py) and a bare Litestar
 hello world (bench/web_hello.py) are each served by uvicorn in one worker process; `wrk`
-drives them in turn, hello, page, partial, ROUNDS times, and the figures are medians, so the
-machine's weather hits all three alike. Every path must answer 200 before and after each run
-(wrk counts only 4xx and 5xx as errors, so a 303 to /login would pass it unnoticed).
+drives them in turn, hello, page, uncached page, partial, ROUNDS times, and the figures are
+medians, so the machine's weather hits all alike. The page is kept per member until the
+ledger moves (web/page_cache.py), so the repeated page measures that path; the uncached page,
+served by a second app that keeps nothing, is what a view costs after any new commitment.
+Every path must answer 200 before and after each run (wrk counts only 4xx and 5xx as errors,
+so a 303 to /login would pass it unnoticed).
 
 `python -m bench.web --page /members --partial /members` tries the harness on other pages.
 """
@@ -179,11 +182,15 @@ def measure_web(progress: Callable[[str], None], page: str = PAGE,
         lot, email = seed(url)
         kyodo = servers.enter_context(serving("bench.web_server:app", {DATABASE_URL: url},
                                               Path(scratch) / "kyodo.log"))
+        uncached = servers.enter_context(serving(
+            "bench.web_server:uncached_app", {DATABASE_URL: url}, Path(scratch) / "cold.log"))
         hello = servers.enter_context(serving("bench.web_hello:app", {},
                                               Path(scratch) / "hello.log"))
         cookie = {"Cookie": log_in(kyodo, email)}
+        cold_cookie = {"Cookie": log_in(uncached, email)}
         targets = {"hello": (f"{hello}/", {}),
                    "page": (kyodo + page.format(lot=lot), cookie),
+                   "uncached": (uncached + page.format(lot=lot), cold_cookie),
                    "partial": (kyodo + partial.format(lot=lot), {**cookie, "HX-Request": "true"})}
         sizes = {name: answer(*target) for name, target in targets.items()}
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
@@ -202,6 +209,10 @@ def measure_web(progress: Callable[[str], None], page: str = PAGE,
     return {"lot_page_rps": {"value": round(median("page", "rps"), 1), "unit": "requests/s"},
             "lot_page_p99_ms": {"value": round(median("page", "p99_ms"), 1), "unit": "ms"},
             "lot_page_bytes": {"value": sizes["page"], "unit": "bytes"},
+            "lot_page_uncached_rps": {"value": round(median("uncached", "rps"), 1),
+                                      "unit": "requests/s"},
+            "lot_page_uncached_p99_ms": {"value": round(median("uncached", "p99_ms"), 1),
+                                         "unit": "ms"},
             "lot_partial_rps": {"value": round(median("partial", "rps"), 1),
                                 "unit": "requests/s"},
             "lot_partial_p99_ms": {"value": round(median("partial", "p99_ms"), 1), "unit": "ms"},

@@ -70,18 +70,19 @@ class LotPages(Controller):
             "next_page": _paged(shown, number + 1) if len(found) > PAGE_SIZE else None},
             fragment="lots/_results.html", push_url=link)
 
-    @get("/{lot_id:uuid}", opt=BUYER_OR_SUPPLIER, sync_to_thread=True)
-    def lot(self, request: Request[Any, Any, Any], lot_id: FromPath[UUID]) -> Response[Any]:
+    @get("/{lot_id:uuid}", opt=BUYER_OR_SUPPLIER)
+    async def lot(self, request: Request[Any, Any, Any],
+                  lot_id: FromPath[UUID]) -> Response[Any]:
         member = require_member(request)
 
         def render() -> tuple[Template, datetime | None]:
             context = lot_context(request, member, lot_id)
             return page(request, "lots/lot.html", context), _changes_at(context["lot"])
-        return cached_page(request, render)
+        return await cached_page(request, render)
 
-    @get("/{lot_id:uuid}/progress", opt=BUYER_OR_SUPPLIER, sync_to_thread=True)
-    def progress(self, request: Request[Any, Any, Any],
-                 lot_id: FromPath[UUID]) -> Response[Any]:
+    @get("/{lot_id:uuid}/progress", opt=BUYER_OR_SUPPLIER)
+    async def progress(self, request: Request[Any, Any, Any],
+                       lot_id: FromPath[UUID]) -> Response[Any]:
         """The live bar alone, polled by the lot page (small: it is requested every 5 s by
         every open lot page, so it skips what a whole page looks up)."""
         member = require_member(request)
@@ -91,7 +92,7 @@ class LotPages(Controller):
             return (Template(template_name="lots/_progress.html",
                              context={"member": member, **context}),
                     _changes_at(context["lot"]))
-        return cached_page(request, render)
+        return await cached_page(request, render)
 
     @post("/{lot_id:uuid}/commitments", opt=members(MemberRole.BUYER), sync_to_thread=True)
     def pool_need(self, request: Request[Any, Any, Any], lot_id: FromPath[UUID],
