@@ -14,10 +14,9 @@ The CSRF token of the request that rendered the page is swapped for the asking r
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from litestar import Request, Response
@@ -31,8 +30,8 @@ from marketplace.application import Marketplace
 from web.auth import require_member
 from web.i18n import language_of
 
-#: No entry outlives this (seconds), whatever the ledger does.
-MAX_AGE = 60.0
+#: No entry outlives this, whatever the ledger does.
+MAX_AGE = timedelta(seconds=60)
 SIZE = 2048
 #: Stands for the CSRF token in a kept page (a private-use character never in our HTML).
 _TOKEN_SLOT = "\ue000"  # noqa: S105 (a placeholder, not a secret)
@@ -43,12 +42,14 @@ class PageCache:
 
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
-        self._pages: OrderedDict[Hashable, tuple[str, float]] = OrderedDict()
+        self._pages: OrderedDict[Hashable, tuple[str, datetime]] = OrderedDict()
         self.hits = self.misses = 0
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable, now: datetime) -> str | None:
+        """The page kept under ``key``, unless it expired by ``now`` (the marketplace's
+        clock: the one that decides when lots close)."""
         found = self._pages.get(key)
-        if found is None or found[1] <= time.monotonic():
+        if found is None or found[1] <= now:
             self.misses += 1
             self._pages.pop(key, None)
             return None
@@ -56,10 +57,8 @@ class PageCache:
         self.hits += 1
         return found[0]
 
-    def put(self, key: Hashable, html: str, seconds: float) -> None:
-        if seconds <= 0:
-            return
-        self._pages[key] = (html, time.monotonic() + min(seconds, MAX_AGE))
+    def put(self, key: Hashable, html: str, expires_at: datetime) -> None:
+        self._pages[key] = (html, expires_at)
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:
             self._pages.popitem(last=False)
@@ -80,18 +79,17 @@ async def cached_page(request: Request[Any, Any, Any],
     token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
     key = (marketplace.position(), request.url.path, request.url.query,
            request.headers.get("hx-request") == "true", member, language_of(request))
-    html = cache.get(key)
+    html = cache.get(key, marketplace.clock())
     if html is not None:
         return Response(html.replace(_TOKEN_SLOT, token), media_type=MediaType.HTML)
 
     def render_and_keep() -> Response[Any]:
+        now = marketplace.clock()
         template, until = render()
         html = _render(request, template)
-        seconds = MAX_AGE
-        if until is not None:
-            seconds = min(seconds, (until - marketplace.clock()).total_seconds())
-        if template.status_code == 200:
-            cache.put(key, html.replace(token, _TOKEN_SLOT) if token else html, seconds)
+        expires_at = min(now + MAX_AGE, until or now + MAX_AGE)
+        if template.status_code == 200 and expires_at > now:
+            cache.put(key, html.replace(token, _TOKEN_SLOT) if token else html, expires_at)
         return Response(html, status_code=template.status_code, media_type=MediaType.HTML,
                         headers=template.headers)
     return await sync_to_thread(render_and_keep)
