@@ -45,8 +45,8 @@ from marketplace.accounts.tables import (
 )
 from marketplace.application import Marketplace
 from marketplace.domain import NotFoundError, RuleViolationError
-from marketplace.readmodels.tables import organisations
 from marketplace.domain.errors import NotPermittedError
+from marketplace.readmodels.tables import organisations
 
 SESSION_LIFETIME = timedelta(hours=12)
 SESSION_IDLE = timedelta(minutes=30)
