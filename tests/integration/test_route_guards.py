@@ -283,6 +283,28 @@ def test_each_role_gets_exactly_the_routes_the_table_gives_it(scene: Scene, role
     assert scene.marketplace.position() == position  # refusals recorded nothing
 
 
+def test_every_page_answers_whole_and_as_an_htmx_fragment(scene: Scene) -> None:
+    """Each GET page, asked by a member allowed to see it, answers both ways without error:
+    a whole HTML page, and for htmx either its fragment or (pages without one) the page."""
+    wrong = []
+    everyone = scene.members["admin"]
+    for method, path, policy in MEMBER_ROUTES:
+        if method != "GET":
+            continue
+        role = "admin" if policy in ("any", "admin") else policy.split()[0]
+        with scene.client(scene.members.get(role, everyone)) as client:
+            whole = client.get(scene.path(path))
+            fragment = client.get(scene.path(path), headers={"HX-Request": "true"})
+        for kind, response in (("whole", whole), ("htmx", fragment)):
+            if response.status_code >= 500 or response.status_code in (401, 303):
+                wrong.append(f"{kind} {path}: {response.status_code}")
+        fragment_only = path.endswith(("/progress", "-row", "/removed"))
+        if whole.status_code == 200 and not fragment_only and "<html" not in whole.text:
+            wrong.append(f"whole {path}: not a whole page")
+
+    assert wrong == []
+
+
 def test_another_organisations_records_are_not_found_and_nothing_changes(scene: Scene) -> None:
     position = scene.marketplace.position()
     roles_before = {m.id: m.roles for m in scene.accounts.members_of(
