@@ -15,6 +15,7 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
@@ -135,7 +136,19 @@ exception_handlers: dict[type[Exception] | int, Any] = {
 
 async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
     """No text of ours holds NUL, and PostgreSQL cannot store it: refused before any handler
-    reads the request, on every route, so the two databases never disagree about it."""
+    reads the request, on every route, so the two databases never disagree about it: raw or
+    escaped in a JSON body, percent-encoded in a form, the query or the path.
+
+    No route takes multipart bodies: they are refused before anyone waits on a body that the
+    CSRF check has already read from the stream.
+    """
+    if request.content_type[0] == "multipart/form-data":
+        raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                            detail="send forms as application/x-www-form-urlencoded")
     body = await request.body() if request.method in {"POST", "PUT", "PATCH"} else b""
-    if b"\\u0000" in body or b"\x00" in body or "%00" in request.url.query:
+    form = request.content_type[0] == "application/x-www-form-urlencoded"
+    raw_path = request.scope.get("raw_path") or b""
+    if (b"\\u0000" in body or b"\x00" in body or (form and b"%00" in body)
+            or "%00" in request.url.query or b"%00" in raw_path
+            or "\x00" in request.url.path):
         raise ValidationException("text may not contain NUL characters (\\u0000); remove them")

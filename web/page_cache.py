@@ -33,8 +33,8 @@ from web.i18n import language_of
 #: No entry outlives this, whatever the ledger does.
 MAX_AGE = timedelta(seconds=60)
 SIZE = 2048
-#: Stands for the CSRF token in a kept page (a private-use character never in our HTML).
-_TOKEN_SLOT = "\ue000"  # noqa: S105 (a placeholder, not a secret)
+#: A member's page is for that member's eyes: no shared cache may keep it.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 class PageCache:
@@ -42,12 +42,12 @@ class PageCache:
 
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
-        self._pages: OrderedDict[Hashable, tuple[str, datetime]] = OrderedDict()
+        self._pages: OrderedDict[Hashable, tuple[tuple[str, ...], datetime]] = OrderedDict()
         self.hits = self.misses = 0
 
-    def get(self, key: Hashable, now: datetime) -> str | None:
-        """The page kept under ``key``, unless it expired by ``now`` (the marketplace's
-        clock: the one that decides when lots close)."""
+    def get(self, key: Hashable, now: datetime) -> tuple[str, ...] | None:
+        """The page kept under ``key`` (in pieces, cut where its CSRF token stood), unless it
+        expired by ``now`` (the marketplace's clock: the one that decides when lots close)."""
         found = self._pages.get(key)
         if found is None or found[1] <= now:
             self.misses += 1
@@ -57,8 +57,8 @@ class PageCache:
         self.hits += 1
         return found[0]
 
-    def put(self, key: Hashable, html: str, expires_at: datetime) -> None:
-        self._pages[key] = (html, expires_at)
+    def put(self, key: Hashable, pieces: tuple[str, ...], expires_at: datetime) -> None:
+        self._pages[key] = (pieces, expires_at)
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:
             self._pages.popitem(last=False)
@@ -79,9 +79,9 @@ async def cached_page(request: Request[Any, Any, Any],
     token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")
     key = (marketplace.position(), request.url.path, request.url.query,
            request.headers.get("hx-request") == "true", member, language_of(request))
-    html = cache.get(key, marketplace.clock())
-    if html is not None:
-        return Response(html.replace(_TOKEN_SLOT, token), media_type=MediaType.HTML)
+    pieces = cache.get(key, marketplace.clock())
+    if pieces is not None:
+        return Response(token.join(pieces), media_type=MediaType.HTML, headers=NO_STORE)
 
     def render_and_keep() -> Response[Any]:
         now = marketplace.clock()
@@ -89,9 +89,9 @@ async def cached_page(request: Request[Any, Any, Any],
         html = _render(request, template)
         expires_at = min(now + MAX_AGE, until or now + MAX_AGE)
         if template.status_code == 200 and expires_at > now:
-            cache.put(key, html.replace(token, _TOKEN_SLOT) if token else html, expires_at)
+            cache.put(key, tuple(html.split(token)) if token else (html,), expires_at)
         return Response(html, status_code=template.status_code, media_type=MediaType.HTML,
-                        headers=template.headers)
+                        headers={**template.headers, **NO_STORE})
     return await sync_to_thread(render_and_keep)
 
 

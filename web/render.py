@@ -21,10 +21,14 @@ def page(request: Request[Any, Any, Any], template: str, context: dict[str, Any]
     member = current_member(request)
     values = {"member": member,
               "language": language_of(request), "path": request.url.path, **(context or {})}
+    # A member's page is for that member's eyes: no shared cache may keep it.
+    headers = {"Cache-Control": "no-store"} if member is not None else {}
     if fragment is not None and request.headers.get("hx-request") == "true":
         return HTMXTemplate(template_name=fragment, context=values, status_code=status_code,
-                            push_url=push_url if push_url is not None else False)
-    return Template(template_name=template, context=values, status_code=status_code)
+                            push_url=push_url if push_url is not None else False,
+                            headers=headers)
+    return Template(template_name=template, context=values, status_code=status_code,
+                    headers=headers)
 
 
 def see_other(path: str) -> Redirect:

@@ -123,8 +123,10 @@ class Accounts:
         with self.marketplace.transaction() as session:
             self._require_email_free(session.connection(), email)
             registration = self.marketplace.register_organisation(**organisation)
+            # The roles as the ledger recorded them (the domain normalised what was sent).
+            registered = self.marketplace.organisations.get(registration.organisation_id)
             roles = frozenset({MemberRole.ADMIN, *(
-                MemberRole(role) for role in organisation["roles"])})
+                MemberRole(role) for role in (registered.roles if registered else ()))})
             member = Member(uuid.uuid4(), registration.organisation_id, email, name, roles, zone)
             connection = session.connection()
             connection.execute(sa.insert(organisation_settings).values(
@@ -249,22 +251,18 @@ class Accounts:
         email = email.strip().lower()[:254]
         address = address[:64]
         now = self.marketplace.clock()
-        self._require_not_throttled(email, address, now)
+        attempt = self._count_attempt(email, address, now)
         with reading(self.engine) as connection:
             row = connection.execute(_member_query().where(members.c.email == email)
                                      ).one_or_none()
         if not verify_password(row.password_hash if row else None, password) or row is None:
-            with writing(self.engine) as connection:
-                connection.execute(sa.insert(login_failures).values(
-                    email=email, address=address, failed_at=now))
-                connection.execute(sa.delete(login_failures).where(
-                    login_failures.c.failed_at < now - timedelta(days=1)))
             raise LoginRefusedError("the e-mail address or the password is wrong")
         member = _member(row, row.time_zone)
         token = secrets.token_urlsafe(32)
         with writing(self.engine) as connection:
-            connection.execute(sa.delete(login_failures).where(
-                login_failures.c.email == email, login_failures.c.address == address))
+            connection.execute(sa.delete(login_failures).where(sa.or_(
+                login_failures.c.id == attempt, sa.and_(login_failures.c.email == email,
+                                                        login_failures.c.address == address))))
             if needs_rehash(row.password_hash):
                 connection.execute(sa.update(members).where(members.c.id == member.id)
                                    .values(password_hash=hash_password(password)))
@@ -325,22 +323,34 @@ class Accounts:
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _require_not_throttled(self, email: str, address: str, now: datetime) -> None:
+    def _count_attempt(self, email: str, address: str, now: datetime) -> int:
+        """Refuses a throttled log-in; otherwise records the attempt as a failure until the
+        password proves right (the row's id is returned to delete it then). Counting and
+        recording are one serialised write, so parallel guesses cannot all pass the count."""
         since = now - THROTTLE_WINDOW
         failed = login_failures.c
-        with reading(self.engine) as connection:
+        with writing(self.engine) as connection:
+            if self.engine.dialect.name == "postgresql":
+                key = int.from_bytes(hashlib.sha256(email.encode()).digest()[:8], "big",
+                                     signed=True)
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
             pair, account, source = connection.execute(sa.select(
                 sa.func.count().filter(sa.and_(failed.email == email, failed.address == address)),
                 sa.func.count().filter(failed.email == email),
                 sa.func.count().filter(failed.address == address),
             ).where(failed.failed_at >= since,
                     sa.or_(failed.email == email, failed.address == address))).one()
-        if (pair >= MAX_FAILURES_PER_PAIR or account >= MAX_FAILURES_PER_ACCOUNT
-                or source >= MAX_FAILURES_PER_ADDRESS):
-            minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
-            raise LoginThrottledError(
-                f"too many failed log-ins; wait {minutes} minutes and try again, or ask your "
-                "organisation's admin to invite you again", retry_after=THROTTLE_WINDOW)
+            if (pair >= MAX_FAILURES_PER_PAIR or account >= MAX_FAILURES_PER_ACCOUNT
+                    or source >= MAX_FAILURES_PER_ADDRESS):
+                minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
+                raise LoginThrottledError(
+                    f"too many failed log-ins; wait {minutes} minutes and try again, or ask "
+                    "your organisation's admin to invite you again", retry_after=THROTTLE_WINDOW)
+            connection.execute(sa.delete(login_failures).where(
+                failed.failed_at < now - timedelta(days=1)))
+            attempt: int = connection.execute(sa.insert(login_failures).values(
+                email=email, address=address, failed_at=now).returning(failed.id)).scalar_one()
+        return attempt
 
     def _organisation_roles(self, organisation_id: UUID) -> frozenset[str]:
         view = self.marketplace.organisations.get(organisation_id)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+
+import httpx
 
 from events import SettableClock
 from tests.pages import PASSWORD, Site
@@ -181,3 +184,64 @@ def test_accept_language_chooses_when_nothing_was_chosen(site: Site) -> None:
 
     assert 'lang="en"' in english.text
     assert 'lang="ja"' in japanese.text
+
+
+def test_a_nul_character_in_a_form_or_a_path_is_refused_and_records_nothing(
+        site: Site) -> None:
+    _member, visitor = site.member_visitor()
+    position = site.accounts.marketplace.position()
+
+    form = visitor.post("/needs", {"category": "steel", "specification": "SPCC\x00evil",
+                                   "unit": "kg", "quantity": "10",
+                                   "needed_by": "2026-12-20", "delivery_prefecture": "JP-10"})
+    path = visitor.get("/purchase-orders/abc%00def")
+
+    assert form.status_code == 400
+    assert "NUL" in form.text
+    assert path.status_code == 400
+    assert site.accounts.marketplace.position() == position
+
+
+def test_a_multipart_form_is_refused_at_once(site: Site) -> None:
+    visitor = site.visitor()
+    token = visitor.csrf_token()
+
+    response = visitor.client.post("/login", files={"email": (None, "a@b.example")},
+                                   data={"_csrf_token": token}, timeout=5)
+
+    assert response.status_code == 415
+
+
+def test_roles_are_read_as_the_ledger_reads_them_at_sign_up(site: Site) -> None:
+    response = site.visitor().post("/signup", {
+        "name_ja": "大文字工業", "roles": [" BUYER", "Supplier"], "prefecture": "JP-10",
+        "name": "大文字", "email": "caps@example.jp", "password": PASSWORD})
+
+    assert response.status_code == 303
+    member, _token = site.accounts.log_in("caps@example.jp", PASSWORD, "test")
+    assert sorted(member.roles) == ["admin", "buyer", "supplier"]
+
+
+def test_parallel_guesses_get_no_more_tries_than_the_throttle_allows(site: Site) -> None:
+    member = site.new_member()
+    visitor = site.visitor()
+    token = visitor.csrf_token()
+
+    def guess(_: int) -> int:
+        with httpx.Client(base_url=site.base_url, timeout=60,
+                          cookies={"csrftoken": token}) as client:
+            return client.post("/login", data={"email": member.email, "password": "x" * 12,
+                                               "_csrf_token": token}).status_code
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(guess, range(24)))
+
+    assert answers.count(400) <= 5
+    assert answers.count(429) == 24 - answers.count(400)
+
+
+def test_members_pages_are_never_kept_by_shared_caches(site: Site) -> None:
+    _member, visitor = site.member_visitor()
+
+    response = visitor.get("/dashboard")
+
+    assert response.headers["cache-control"] == "no-store"
