@@ -33,7 +33,8 @@ def seed_demo_members(marketplace: Marketplace, organisations: dict[str, UUID]) 
         view = marketplace.organisations.get(organisation_id)
         roles = [MemberRole.ADMIN, *(MemberRole(role) for role in (view.roles if view else ()))]
         member = accounts.add_member(organisation_id, email=demo_email(key),
-                                     password_hash=password_hash, name="デモ担当者 Demo", roles=roles)
+                                     password_hash=password_hash, name="デモ担当者 Demo",
+                                     roles=roles)
         emails.append(member.email)
     auditor = accounts.add_member(organisations[SECRETARIAT], email=demo_email("auditor"),
                                   password_hash=password_hash, name="監査担当 Auditor",
