@@ -32,7 +32,7 @@ from web.auth import (
 )
 from web.forms import Form, field, fields
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES
-from web.render import page, safe_next, see_other
+from web.render import error_message, page, safe_next, see_other
 
 
 def _address(request: Request[Any, Any, Any]) -> str:
@@ -87,13 +87,14 @@ class AccountPages(Controller):
                                                         _address(request))
         except LoginThrottledError as error:
             response = page(request, "accounts/login.html",
-                            {"next": next_path, "email": email, "error": str(error)},
+                            {"next": next_path, "email": email,
+                             "error": error_message(request, error)},
                             status_code=HTTP_429_TOO_MANY_REQUESTS)
             response.headers["Retry-After"] = str(int(error.retry_after.total_seconds()))
             return response
         except LoginRefusedError as error:
             return page(request, "accounts/login.html",
-                        {"next": next_path, "email": email, "error": str(error)},
+                        {"next": next_path, "email": email, "error": error_message(request, error)},
                         status_code=HTTP_400_BAD_REQUEST)
         return _logged_in(request, token, next_path)
 
@@ -126,7 +127,8 @@ class AccountPages(Controller):
                               "clusters": [c.strip() for c in values["clusters"].split(",")
                                            if c.strip()]})
         except RuleViolationError as error:
-            return page(request, "accounts/signup.html", _signup_context(values, str(error)),
+            return page(request, "accounts/signup.html",
+                        _signup_context(values, error_message(request, error)),
                         status_code=HTTP_400_BAD_REQUEST)
         return _logged_in(request, accounts.start_session(member), "/dashboard")
 
@@ -150,7 +152,8 @@ class AccountPages(Controller):
         except RuleViolationError as error:
             return page(request, "accounts/invitation.html",
                         {"invitation": invitation, "token": token, "name": field(data, "name"),
-                         "min_password": MIN_PASSWORD_LENGTH, "error": str(error),
+                         "min_password": MIN_PASSWORD_LENGTH,
+                         "error": error_message(request, error),
                          "inviter": _organisation_name(request, invitation.organisation_id)},
                         status_code=HTTP_400_BAD_REQUEST)
         return _logged_in(request, accounts.start_session(member), "/dashboard")
@@ -170,7 +173,8 @@ class AccountPages(Controller):
             token = accounts.invite(require_member(request), email, roles)
         except RuleViolationError as error:
             return page(request, "accounts/members.html",
-                        _members_context(accounts, request, values=values, error=str(error)),
+                        _members_context(accounts, request, values=values,
+                                         error=error_message(request, error)),
                         status_code=HTTP_400_BAD_REQUEST)
         link = str(request.base_url).rstrip("/") + f"/invitations/{token}"
         return page(request, "accounts/members.html",
@@ -185,7 +189,8 @@ class AccountPages(Controller):
             accounts.set_roles(require_member(request), member_id, fields(data, "roles"))
         except RuleViolationError as error:
             return page(request, "accounts/members.html",
-                        _members_context(accounts, request, values={"roles": []}, error=str(error)),
+                        _members_context(accounts, request, values={"roles": []},
+                                         error=error_message(request, error)),
                         status_code=HTTP_400_BAD_REQUEST)
         return see_other("/members")
 

@@ -47,6 +47,8 @@ FIELD_OF: dict[type[RuleViolationError], str] = {
 }
 
 Say = Callable[[str], str]
+#: A rule's refusal as the page shows it (``web.render.error_message`` of the request).
+Explain = Callable[[RuleViolationError], str]
 
 
 @dataclass
@@ -136,18 +138,22 @@ class BidForm:
             return False
         return True
 
-    def terms(self, lead_id: UUID, say: Say) -> dict[str, Any] | None:
+    def terms(self, lead_id: UUID, say: Say, explain: Explain) -> dict[str, Any] | None:
         """The bid's terms as ``place_bid`` takes them, or None with ``errors`` filled in."""
         self.errors = {}
+
+        def check(name: str, read: Callable[[], object]) -> None:
+            self._check(name, read, explain)
+
         tiers = [r for r in self.tiers if not r.is_blank]
         for row in tiers:
-            self._check(f"tier:{row.index}", partial(
+            check(f"tier:{row.index}", partial(
                 quantity, row.first, "price break quantity", allow_zero=True))
-            self._check(f"tier:{row.index}", partial(unit_price, row.second))
+            check(f"tier:{row.index}", partial(unit_price, row.second))
         members = [r for r in self.members if not r.is_blank]
         shares: dict[UUID, str] | None = None
         if members:
-            self._check("my_share", lambda: quantity(self.my_share, "capacity share"))
+            check("my_share", lambda: quantity(self.my_share, "capacity share"))
             shares = {lead_id: self.my_share}
             for row in members:
                 organisation = _uuid(row.first)
@@ -158,14 +164,14 @@ class BidForm:
                         "Name each organisation once; your own share goes above.")
                 else:
                     shares[organisation] = row.second
-                    self._check(f"member:{row.index}", partial(
+                    check(f"member:{row.index}", partial(
                         quantity, row.second, "capacity share"))
         elif self.capacity:
-            self._check("capacity", lambda: quantity(self.capacity, "capacity"))
-        self._check("minimum_quantity", lambda: quantity(self.minimum_quantity,
-                                                         "minimum quantity"))
-        self._check("lead_time_days", lambda: lead_time_days(self.lead_time_days))
-        self._check("valid_until", lambda: calendar_date(
+            check("capacity", lambda: quantity(self.capacity, "capacity"))
+        check("minimum_quantity", lambda: quantity(self.minimum_quantity,
+                                                   "minimum quantity"))
+        check("lead_time_days", lambda: lead_time_days(self.lead_time_days))
+        check("valid_until", lambda: calendar_date(
             self.valid_until, bid_rules.ValidityDateInvalidError, "validity date"))
         if self.errors:
             return None
@@ -175,17 +181,18 @@ class BidForm:
                 "capacity": None if members else (self.capacity or None),
                 "shares": shares or {}}
 
-    def refused(self, error: RuleViolationError) -> None:
-        """Places the command's refusal next to the field it is about."""
-        self.errors[FIELD_OF.get(type(error), "form")] = error.message
+    def refused(self, error: RuleViolationError, message: str) -> None:
+        """Places the command's refusal (``message``, as the page shows it) next to the
+        field it is about."""
+        self.errors[FIELD_OF.get(type(error), "form")] = message
 
-    def _check(self, name: str, read: Callable[[], object]) -> None:
+    def _check(self, name: str, read: Callable[[], object], explain: Explain) -> None:
         if name in self.errors:
             return
         try:
             read()
         except RuleViolationError as error:
-            self.errors[name] = error.message
+            self.errors[name] = explain(error)
 
 
 def _index(raw: str, default: int) -> int:

@@ -22,7 +22,7 @@ from web.auth import members, require_member
 from web.bid_form import BidForm, Row
 from web.forms import Form, field
 from web.lot_context import detail_for, lot_context, marketplace_of, prefecture_names
-from web.render import page, see_other, t
+from web.render import error_message, page, see_other, t
 
 SUPPLIER = members(MemberRole.SUPPLIER)
 #: The most consortium candidates listed in a member row.
@@ -61,7 +61,8 @@ class BidPages(Controller):
         form = BidForm.sent(data)
         if form.act(field(data, "action")):
             return page(request, "lots/bid.html", _context(request, member, detail, form, mine))
-        terms = form.terms(member.organisation_id, lambda message: t(request, message))
+        terms = form.terms(member.organisation_id, lambda message: t(request, message),
+                           lambda error: error_message(request, error))
         if terms is not None:
             try:
                 if mine is None:
@@ -71,7 +72,7 @@ class BidPages(Controller):
             except NotPermittedError:
                 raise
             except RuleViolationError as error:
-                form.refused(error)
+                form.refused(error, error_message(request, error))
         if form.errors:
             return page(request, "lots/bid.html", _context(request, member, detail, form, mine),
                         status_code=HTTP_422_UNPROCESSABLE_ENTITY)
@@ -127,7 +128,7 @@ class BidPages(Controller):
             raise
         except RuleViolationError as error:
             return page(request, "lots/lot.html", lot_context(
-                request, member, lot_id, detail=detail, join_error=error.message),
+                request, member, lot_id, detail=detail, join_error=error_message(request, error)),
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/lots/{lot_id}")
 
@@ -163,7 +164,7 @@ def _answer(request: Request[Any, Any, Any], lot_id: UUID, bid_id: UUID, *,
         raise
     except RuleViolationError as error:
         return page(request, "lots/lot.html", lot_context(
-            request, member, lot_id, invitation_error=error.message),
+            request, member, lot_id, invitation_error=error_message(request, error)),
             fragment="lots/_invitations.html", status_code=HTTP_422_UNPROCESSABLE_ENTITY)
     if request.headers.get("hx-request") != "true":
         return see_other(f"/lots/{lot_id}#invitations")

@@ -49,13 +49,18 @@ JSON_PREFIXES = ("/api/", "/health", "/webhooks/")
 
 
 def _respond(request: Request[Any, Any, Any], status: int, code: str, message: str,
-             headers: dict[str, str] | None = None) -> Response[Any]:
+             headers: dict[str, str] | None = None, *,
+             error: BaseException | None = None) -> Response[Any]:
+    """The JSON API answers ``message`` as it is; a page shows ``error`` (when given) in the
+    page's language instead."""
     if request.url.path.startswith(JSON_PREFIXES):
         response = error_response(status, code, message)
     else:
-        from web.render import page, t  # pages need the app's templates; the API does not
+        # pages need the app's templates; the API does not
+        from web.render import error_message, page, t
         title = t(request, ERROR_TITLES.get(status, ERROR_TITLES[500]))
-        response = page(request, "error.html", {"title": title, "message": message,
+        shown = message if error is None else error_message(request, error)
+        response = page(request, "error.html", {"title": title, "message": shown,
                                                 "status": status},
                         fragment="_error_fragment.html", status_code=status)
     if headers:
@@ -65,19 +70,20 @@ def _respond(request: Request[Any, Any, Any], status: int, code: str, message: s
 
 def _rule_violation(request: Request[Any, Any, Any], error: RuleViolationError
                     ) -> Response[Any]:
-    return _respond(request, HTTP_422_UNPROCESSABLE_ENTITY, error.code, error.message)
+    return _respond(request, HTTP_422_UNPROCESSABLE_ENTITY, error.code, error.message,
+                    error=error)
 
 
 def _not_permitted(request: Request[Any, Any, Any], error: NotPermittedError) -> Response[Any]:
-    return _respond(request, HTTP_403_FORBIDDEN, error.code, error.message)
+    return _respond(request, HTTP_403_FORBIDDEN, error.code, error.message, error=error)
 
 
 def _not_found(request: Request[Any, Any, Any], error: NotFoundError) -> Response[Any]:
-    return _respond(request, HTTP_404_NOT_FOUND, "not_found", str(error))
+    return _respond(request, HTTP_404_NOT_FOUND, "not_found", str(error), error=error)
 
 
 def _conflict(request: Request[Any, Any, Any], error: ConflictError) -> Response[Any]:
-    return _respond(request, HTTP_409_CONFLICT, "conflict", str(error))
+    return _respond(request, HTTP_409_CONFLICT, "conflict", str(error), error=error)
 
 
 def _unavailable(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:

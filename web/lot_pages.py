@@ -31,7 +31,7 @@ from web.lot_context import (
     viewer_of,
 )
 from web.page_cache import cached_page
-from web.render import page, see_other, t
+from web.render import error_message, page, see_other, t
 
 BUYER_OR_SUPPLIER = members(MemberRole.BUYER, MemberRole.SUPPLIER)
 PAGE_SIZE = 50
@@ -116,7 +116,7 @@ class LotPages(Controller):
                 raise
             except RuleViolationError as error:
                 name = "quantity" if isinstance(error, CommitmentAboveNeedError) else "need_id"
-                errors[name] = error.message
+                errors[name] = error_message(request, error)
         if errors:
             return page(request, "lots/lot.html", lot_context(
                 request, member, lot_id, detail=detail, pool=PoolForm(values, errors)),
@@ -141,7 +141,8 @@ class LotPages(Controller):
             raise
         except RuleViolationError as error:
             return page(request, "lots/lot.html", lot_context(
-                request, member, lot_id, pool=PoolForm(errors={"form": error.message})),
+                request, member, lot_id,
+                pool=PoolForm(errors={"form": error_message(request, error)})),
                 fragment="lots/_pool_form.html", status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         if not _is_htmx(request):
             return see_other(f"/lots/{lot_id}")
@@ -161,7 +162,7 @@ class LotPages(Controller):
             raise
         except RuleViolationError as error:
             return page(request, "lots/lot.html", lot_context(
-                request, member, lot_id, detail=detail, join_error=error.message),
+                request, member, lot_id, detail=detail, join_error=error_message(request, error)),
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/lots/{lot_id}/bid")
 
@@ -184,12 +185,12 @@ def _filters(request: Request[Any, Any, Any], status: str, category: str, prefec
         if filters["category"]:
             query["category"] = normalise_category(filters["category"])
     except RuleViolationError as error:
-        errors["category"] = error.message
+        errors["category"] = error_message(request, error)
     try:
         if filters["prefecture"]:
             query["prefecture"] = Prefecture.parse(filters["prefecture"]).code
     except RuleViolationError as error:
-        errors["prefecture"] = error.message
+        errors["prefecture"] = error_message(request, error)
     days = _whole(filters["within"], 1, 366)
     if filters["within"] and days is None:
         errors["within"] = t(request, "Give a whole number of days from 1 to 366.")
@@ -210,7 +211,7 @@ def _check_pooling(request: Request[Any, Any, Any], values: dict[str, str]) -> d
             try:
                 read(values[name], name.replace("_", " "))
             except RuleViolationError as error:
-                errors[name] = error.message
+                errors[name] = error_message(request, error)
     return errors
 
 

@@ -22,6 +22,7 @@ from marketplace.domain.need import NeededByInThePastError, NeededByInvalidError
 from marketplace.domain.prefectures import PREFECTURES, UnknownPrefectureError
 from marketplace.readmodels.lot_queries import NeedView
 from web.forms import field
+from web.render import error_text
 
 #: The fields of a need, as the JSON API's NeedPosting names them.
 NEED_FIELDS = ("category", "specification", "unit", "quantity", "needed_by",
@@ -89,7 +90,7 @@ def known_categories(marketplace: Marketplace, buyer_id: UUID) -> list[str]:
 def form_context(marketplace: Marketplace, buyer_id: UUID, language: str,
                  values: dict[str, str], error: RuleViolationError | None = None,
                  **extra: Any) -> dict[str, Any]:
-    return {"values": values, "error": None if error is None else str(error),
+    return {"values": values, "error": None if error is None else error_text(language, error),
             "error_field": None if error is None else field_of(error),
             "units": list(Unit), "prefectures": PREFECTURES,
             "categories": known_categories(marketplace, buyer_id),

@@ -26,7 +26,7 @@ from web.need_forms import (
     terms,
     values_of,
 )
-from web.render import page, see_other, t
+from web.render import error_message, page, see_other, t
 
 BUYERS = members(MemberRole.BUYER)
 
@@ -159,6 +159,7 @@ class NeedPages(Controller):
             marketplace.withdraw_need(me, need_id)
         except RuleViolationError as error:
             return page(request, "needs/show.html",
-                        _detail_context(request, marketplace, need, str(error)),
+                        _detail_context(request, marketplace, need,
+                                        error_message(request, error)),
                         status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/needs/{need_id}")

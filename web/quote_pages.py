@@ -34,7 +34,7 @@ from web.quote_forms import (
     suggested_award,
 )
 from web.quotes_api import PurchaseOrderNotFoundError
-from web.render import page, see_other, t
+from web.render import error_message, page, see_other, t
 from web.rfq_pages import BUYERS, EITHER, SUPPLIERS
 from web.rfq_shared import (
     labels,
@@ -118,7 +118,7 @@ class QuotePages(Controller):
         except NotPermittedError:
             raise
         except (FormProblemError, RuleViolationError) as problem:
-            return _quote_page(request, detail, values, str(problem),
+            return _quote_page(request, detail, values, error_message(request, problem),
                                HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/rfqs/{rfq_id}#my-quote")
 
@@ -135,7 +135,7 @@ class QuotePages(Controller):
         except NotPermittedError:
             raise
         except RuleViolationError as violation:
-            return rfq_page(request, rfq_id, errors={"quote": str(violation)},
+            return rfq_page(request, rfq_id, errors={"quote": error_message(request, violation)},
                             status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/rfqs/{rfq_id}#my-quote")
 
@@ -154,7 +154,7 @@ class QuotePages(Controller):
         except NotPermittedError:
             raise
         except RuleViolationError as violation:
-            return _quote_page(request, detail, error=str(violation),
+            return _quote_page(request, detail, error=error_message(request, violation),
                                status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/rfqs/{rfq_id}#my-quote")
 
@@ -181,7 +181,8 @@ class QuotePages(Controller):
         except NotPermittedError:
             raise
         except (FormProblemError, RuleViolationError) as problem:
-            return _comparison_page(request, detail, award=values, error=str(problem),
+            return _comparison_page(request, detail, award=values,
+                                    error=error_message(request, problem),
                                     status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/rfqs/{rfq_id}#orders")
 

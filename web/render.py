@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from litestar import Request
@@ -9,8 +10,15 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
+from marketplace.domain import NotFoundError, RuleViolationError
+from marketplace.domain.errors import NotPermittedError
 from web.auth import current_member
 from web.i18n import gettext, language_of
+
+#: Bases whose rule says too little to stand in for a more specific one: used only when no
+#: class nearer the error has a translated rule.
+GENERIC_ERRORS: tuple[type[BaseException], ...] = (NotPermittedError, RuleViolationError,
+                                                   NotFoundError)
 
 
 def page(request: Request[Any, Any, Any], template: str, context: dict[str, Any] | None = None,
@@ -46,3 +54,53 @@ def safe_next(value: str | None, default: str = "/dashboard") -> str:
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return default
     return value
+
+
+def error_rule(kind: type[BaseException]) -> str | None:
+    """The rule an error class states: the first paragraph of its own docstring, on one line
+    (the English message id of its translation)."""
+    doc = kind.__dict__.get("__doc__")
+    if not isinstance(doc, str) or not doc.strip():
+        return None
+    return " ".join(inspect.cleandoc(doc).split("\n\n")[0].split())
+
+
+#: The translated rule of each (language, error class) looked up so far (None: none found).
+_translated_rules: dict[tuple[str, type[BaseException]], str | None] = {}
+
+
+def _translated_rule(language: str, kind: type[BaseException]) -> str | None:
+    """The rule of the nearest class of the error's MRO whose rule has a translation, the
+    specific ones before the generic bases; Python's own exceptions are never used."""
+    if (language, kind) not in _translated_rules:
+        _translated_rules[language, kind] = _find_translated_rule(language, kind)
+    return _translated_rules[language, kind]
+
+
+def _find_translated_rule(language: str, kind: type[BaseException]) -> str | None:
+    classes = [c for c in kind.__mro__
+               if issubclass(c, BaseException) and c.__module__ != "builtins"]
+    specific = [c for c in classes if c not in GENERIC_ERRORS]
+    for candidate in (*specific, *(c for c in classes if c in GENERIC_ERRORS)):
+        rule = error_rule(candidate)
+        if rule is not None and (translated := gettext(language, rule)) != rule:
+            return translated
+    return None
+
+
+def error_text(language: str, error: BaseException) -> str:
+    """An error as a page in ``language`` shows it: in English its own message; otherwise the
+    translated rule its class states, then the specific English message in parentheses (the
+    message itself when no rule of its classes is translated)."""
+    message = str(error)
+    if language == "en":
+        return message
+    rule = _translated_rule(language, type(error))
+    if rule is None:
+        return message
+    return f"{rule}（{message}）" if message else rule
+
+
+def error_message(request: Request[Any, Any, Any], error: BaseException) -> str:
+    """An error raised by the domain as the request's page shows it (see ``error_text``)."""
+    return error_text(language_of(request), error)

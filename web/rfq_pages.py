@@ -23,7 +23,7 @@ from marketplace.readmodels.matching import MAX_QUERY_LENGTH, MatchQuery
 from web.auth import members, require_member
 from web.forms import Form, field, fields
 from web.i18n import language_of
-from web.render import page, see_other, t
+from web.render import error_message, page, see_other, t
 from web.rfq_shared import (
     labels,
     marketplace_of,
@@ -181,7 +181,7 @@ class RfqPages(Controller):
             except NotPermittedError:
                 raise
             except RuleViolationError as violation:
-                error = str(violation)
+                error = error_message(request, violation)
             else:
                 return see_other(f"/rfqs/{rfq_id}")
         return page(request, "rfqs/new.html", _issue_context(request, values, error),
@@ -207,7 +207,7 @@ class RfqPages(Controller):
         except NotPermittedError:
             raise
         except RuleViolationError as violation:
-            return _failed(request, rfq_id, "invite", str(violation))
+            return _failed(request, rfq_id, "invite", error_message(request, violation))
         return see_other(f"/rfqs/{rfq_id}#invited")
 
     @post("/{rfq_id:uuid}/questions", opt=SUPPLIERS, sync_to_thread=True)
@@ -221,7 +221,8 @@ class RfqPages(Controller):
         except NotPermittedError:
             raise
         except RuleViolationError as violation:
-            return _failed(request, rfq_id, "ask", str(violation), {"question": text})
+            return _failed(request, rfq_id, "ask", error_message(request, violation),
+                           {"question": text})
         return see_other(f"/rfqs/{rfq_id}#questions")
 
     @post("/{rfq_id:uuid}/questions/{question_id:uuid}/answer", opt=BUYERS,
@@ -237,8 +238,8 @@ class RfqPages(Controller):
         except NotPermittedError:
             raise
         except RuleViolationError as violation:
-            return _failed(request, rfq_id, f"answer-{question_id}", str(violation),
-                           {f"answer-{question_id}": text})
+            return _failed(request, rfq_id, f"answer-{question_id}",
+                           error_message(request, violation), {f"answer-{question_id}": text})
         return see_other(f"/rfqs/{rfq_id}#questions")
 
     @post("/{rfq_id:uuid}/cancellation", opt=BUYERS, sync_to_thread=True)
@@ -252,7 +253,8 @@ class RfqPages(Controller):
         except NotPermittedError:
             raise
         except RuleViolationError as violation:
-            return _failed(request, rfq_id, "cancel", str(violation), {"reason": reason})
+            return _failed(request, rfq_id, "cancel", error_message(request, violation),
+                           {"reason": reason})
         return see_other(f"/rfqs/{rfq_id}")
 
 

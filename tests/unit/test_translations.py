@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 import re
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_file
 
+import marketplace
+from marketplace.domain import RuleViolationError
+from marketplace.domain.organisation import OrganisationNameMissingError
 from web.i18n import LOCALES_DIR, negotiate, translations
+from web.render import error_rule, error_text
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 TEMPLATE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
@@ -78,3 +85,50 @@ def test_every_catalog_is_japanese_and_utf8() -> None:
 def test_the_language_is_the_remembered_choice_else_accept_language_else_japanese(
         cookies: dict[str, str], header: str | None, chosen: str) -> None:
     assert negotiate(cookies, header) == chosen
+
+
+def error_classes() -> list[type[BaseException]]:
+    """Every exception class defined in a module of ``marketplace`` with a docstring."""
+    found: dict[str, type[BaseException]] = {}
+    for module_info in pkgutil.walk_packages(marketplace.__path__, "marketplace."):
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if (inspect.isclass(value) and issubclass(value, BaseException)
+                    and value.__module__ == module.__name__ and error_rule(value)):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[name] for name in sorted(found)]
+
+
+def test_the_domain_has_error_classes_to_translate() -> None:
+    assert len(error_classes()) > 100
+
+
+def test_every_error_class_has_a_japanese_translation_of_its_rule() -> None:
+    japanese = translations("ja")
+
+    missing = [f"{kind.__module__}.{kind.__qualname__}: {error_rule(kind)!r}"
+               for kind in error_classes()
+               if japanese.gettext(str(error_rule(kind))) == error_rule(kind)]
+
+    assert missing == []
+
+
+def test_a_japanese_page_shows_the_rule_in_japanese_then_the_english_message() -> None:
+    error = OrganisationNameMissingError("the name is missing")
+
+    assert error_text("ja", error) == (
+        "組織名を日本語か英語、または両方で入力してください。（the name is missing）")
+    assert error_text("en", error) == "the name is missing"
+
+
+def test_an_error_without_a_translated_rule_falls_back_to_the_nearest_translated_base() -> None:
+    class UndocumentedError(OrganisationNameMissingError):
+        pass
+
+    class NewRuleError(RuleViolationError):
+        """A rule nobody has translated yet."""
+
+    assert error_text("ja", UndocumentedError("no name")).startswith("組織名を")
+    assert error_text("ja", NewRuleError("broken")) == (
+        "業務ルールに反するため、何も記録されませんでした。（broken）")
+    assert error_text("ja", ValueError("not ours")) == "not ours"
