@@ -2,11 +2,10 @@
 
 from marketplace.accounts.members import DEFAULT_TIME_ZONE, Member, MemberRole
 from marketplace.accounts.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
-from marketplace.accounts.service import (
+from marketplace.accounts.service import Accounts, InvitationView
+from marketplace.accounts.sessions import (
     SESSION_IDLE,
     SESSION_LIFETIME,
-    Accounts,
-    InvitationView,
     LoginRefusedError,
     LoginThrottledError,
 )
