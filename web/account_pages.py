@@ -25,6 +25,7 @@ from marketplace.domain.prefectures import PREFECTURES
 from web.auth import (
     accounts_of,
     current_member,
+    marketplace_of,
     members,
     public,
     require_member,
@@ -53,8 +54,7 @@ def _signup_context(values: dict[str, Any], error: str | None = None) -> dict[st
             "min_password": MIN_PASSWORD_LENGTH}
 
 def _organisation_name(request: Request[Any, Any, Any], organisation_id: UUID) -> str:
-    marketplace: Marketplace = request.app.state.marketplace
-    view = marketplace.organisations.get(organisation_id)
+    view = marketplace_of(request).organisations.get(organisation_id)
     return view.display_name if view else ""
 
 def _members_context(accounts: Accounts, request: Request[Any, Any, Any],

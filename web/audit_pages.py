@@ -10,8 +10,9 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 
 from marketplace.accounts import MemberRole
-from marketplace.application import Marketplace, OrganisationNotFoundError
+from marketplace.application import Marketplace
 from web.auth import members, require_member
+from web.lots_api import viewer_for
 from web.render import page
 
 #: The most lots the page reads; past it, the counts say "at least".
@@ -29,9 +30,7 @@ class AuditPages(Controller):
         """The ledger's position, the lots open to the organisation (closed ones with their
         allocation), and the `marketplace` commands an auditor can run today."""
         me = require_member(request).organisation_id
-        viewer = marketplace.lots.viewer(me)
-        if viewer is None:
-            raise OrganisationNotFoundError(f"no organisation has id {me}")
+        viewer = viewer_for(marketplace, me)
         lots = marketplace.lots.search(viewer, now=marketplace.clock(), status=None,
                                        limit=LOTS_LIMIT + 1)
         capped = len(lots) > LOTS_LIMIT

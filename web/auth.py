@@ -70,6 +70,12 @@ def accounts_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Accounts:
     return accounts
 
 
+def marketplace_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Marketplace:
+    """The app's one marketplace (pages reach it here rather than through a dependency)."""
+    marketplace: Marketplace = connection.app.state.marketplace
+    return marketplace
+
+
 def session_cookie_of(connection: ASGIConnection[Any, Any, Any, Any]) -> SessionCookie:
     cookie: SessionCookie = connection.app.state.session_cookie
     return cookie
@@ -99,8 +105,8 @@ def token_organisation(connection: ASGIConnection[Any, Any, Any, Any]) -> UUID:
             raise NotAuthorizedException(
                 "send your organisation's API token as 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": "Bearer"})
-        marketplace: Marketplace = connection.app.state.marketplace
-        organisation_id = marketplace.organisations.organisation_for_token(token.strip())
+        organisations = marketplace_of(connection).organisations
+        organisation_id = organisations.organisation_for_token(token.strip())
         if organisation_id is None:
             raise NotAuthorizedException("this API token is unknown or revoked",
                                          headers={"WWW-Authenticate": "Bearer"})

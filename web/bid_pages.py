@@ -18,10 +18,10 @@ from marketplace.domain.errors import NotPermittedError
 from marketplace.domain.lot_rules import BidNotFoundError
 from marketplace.readmodels.lot_queries import BidView, LotDetail
 from marketplace.readmodels.organisations import OrganisationView
-from web.auth import members, require_member
+from web.auth import marketplace_of, members, require_member
 from web.bid_form import BidForm, Row
 from web.forms import Form, field
-from web.lot_context import detail_for, lot_context, marketplace_of, prefecture_names
+from web.lot_context import detail_for, lot_context, prefecture_names
 from web.render import error_message, page, see_other, t
 
 SUPPLIER = members(MemberRole.SUPPLIER)

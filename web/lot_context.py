@@ -15,9 +15,10 @@ from uuid import UUID
 from litestar import Request
 
 from marketplace.accounts import Member, MemberRole
-from marketplace.application import Marketplace, OrganisationNotFoundError
+from marketplace.application import Marketplace
 from marketplace.domain import Prefecture
-from marketplace.readmodels.lot_queries import BidView, LotDetail, LotView, NeedView, Viewer
+from marketplace.readmodels.lot_queries import BidView, LotDetail, LotView, NeedView
+from web.auth import marketplace_of
 from web.charts import PriceChart, Schedule, price_chart, threshold_bar
 from web.i18n import language_of
 from web.lots_api import lot_detail
@@ -31,18 +32,6 @@ class PoolForm:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     notice: str | None = None
-
-
-def marketplace_of(request: Request[Any, Any, Any]) -> Marketplace:
-    found: Marketplace = request.app.state.marketplace
-    return found
-
-
-def viewer_of(marketplace: Marketplace, organisation_id: UUID) -> Viewer:
-    viewer = marketplace.lots.viewer(organisation_id)
-    if viewer is None:
-        raise OrganisationNotFoundError(f"no organisation has id {organisation_id}")
-    return viewer
 
 
 def detail_for(request: Request[Any, Any, Any], member: Member, lot_id: UUID) -> LotDetail:

@@ -20,16 +20,15 @@ from marketplace.domain.errors import NotPermittedError
 from marketplace.domain.items import normalise_category, quantity, unit_price
 from marketplace.domain.lot_rules import CommitmentAboveNeedError
 from marketplace.readmodels.lot_queries import LotView
-from web.auth import members, require_member
+from web.auth import marketplace_of, members, require_member
 from web.forms import Form, field
 from web.lot_context import (
     PoolForm,
     detail_for,
     lot_context,
-    marketplace_of,
     progress_context,
-    viewer_of,
 )
+from web.lots_api import viewer_for
 from web.page_cache import cached_page
 from web.render import error_message, page, see_other, t
 
@@ -58,7 +57,7 @@ class LotPages(Controller):
         filters, query, errors = _filters(request, status, category, prefecture, within)
         number = _whole(page_number, 1, 10_000) or 1
         found = [] if errors else marketplace.lots.search(
-            viewer_of(marketplace, member.organisation_id), now=marketplace.clock(),
+            viewer_for(marketplace, member.organisation_id), now=marketplace.clock(),
             limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE, **query)
         shown = {k: v for k, v in filters.items() if v and not (k == "status" and v == "open")}
         link = _paged(shown, number) if number > 1 else (

@@ -103,7 +103,7 @@ class LotController(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> list[LotView]:
         """Lots I may see, soonest close first; by default those still open."""
-        viewer = _viewer(marketplace, acting_organisation(request, marketplace))
+        viewer = viewer_for(marketplace, acting_organisation(request, marketplace))
         return marketplace.lots.search(
             viewer, now=marketplace.clock(), status=status,
             category=normalise_category(category) if category else None,
@@ -232,7 +232,8 @@ def _terms(offer: BidOffer) -> dict[str, Any]:
             "delivery_costs": offer.delivery_costs}
 
 
-def _viewer(marketplace: Marketplace, organisation_id: UUID) -> Viewer:
+def viewer_for(marketplace: Marketplace, organisation_id: UUID) -> Viewer:
+    """The organisation as the lot queries see it (where it is, its clusters)."""
     viewer = marketplace.lots.viewer(organisation_id)
     if viewer is None:
         raise OrganisationNotFoundError(f"no organisation has id {organisation_id}")
@@ -240,7 +241,7 @@ def _viewer(marketplace: Marketplace, organisation_id: UUID) -> Viewer:
 
 
 def lot_detail(marketplace: Marketplace, organisation_id: UUID, lot_id: UUID) -> LotDetail:
-    detail = marketplace.lots.detail(_viewer(marketplace, organisation_id), lot_id,
+    detail = marketplace.lots.detail(viewer_for(marketplace, organisation_id), lot_id,
                                      now=marketplace.clock())
     if detail is None:
         raise LotNotFoundError(f"no lot has id {lot_id} (or it is not open to you)")

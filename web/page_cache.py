@@ -26,8 +26,7 @@ from litestar.response import Template
 from litestar.utils.empty import value_or_default
 from litestar.utils.scope.state import ScopeState
 
-from marketplace.application import Marketplace
-from web.auth import require_member
+from web.auth import marketplace_of, require_member
 from web.i18n import language_of
 
 #: No entry outlives this, whatever the ledger does.
@@ -73,7 +72,7 @@ async def cached_page(request: Request[Any, Any, Any],
     runs in a worker thread; a page found in the cache is answered on the event loop, after
     one indexed read of the ledger position (cheaper than the hop to a thread).
     """
-    marketplace: Marketplace = request.app.state.marketplace
+    marketplace = marketplace_of(request)
     cache: PageCache = request.app.state.page_cache
     member = require_member(request)
     token = value_or_default(ScopeState.from_scope(request.scope).csrf_token, "")

@@ -19,7 +19,7 @@ from marketplace.domain.errors import NotPermittedError
 from marketplace.domain.rfq_rules import QuoteNotFoundError
 from marketplace.readmodels.rfq_comparison import Comparison
 from marketplace.readmodels.rfq_views import RfqDetail
-from web.auth import require_member
+from web.auth import marketplace_of, require_member
 from web.forms import Form
 from web.i18n import language_of
 from web.quote_forms import (
@@ -38,7 +38,6 @@ from web.render import error_message, page, see_other, t
 from web.rfq_pages import BUYERS, EITHER, SUPPLIERS
 from web.rfq_shared import (
     labels,
-    marketplace_of,
     name_in,
     names,
     require_buyer,

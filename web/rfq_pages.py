@@ -20,13 +20,12 @@ from marketplace.domain.capabilities import CERTIFICATIONS
 from marketplace.domain.errors import NotPermittedError
 from marketplace.readmodels.lot_queries import NeedView
 from marketplace.readmodels.matching import MAX_QUERY_LENGTH, MatchQuery
-from web.auth import members, require_member
+from web.auth import marketplace_of, members, require_member
 from web.forms import Form, field, fields
 from web.i18n import language_of
 from web.render import error_message, page, see_other, t
 from web.rfq_shared import (
     labels,
-    marketplace_of,
     names,
     reason_text,
     require_buyer,

@@ -23,18 +23,13 @@ from marketplace.domain.prefectures import UnknownPrefectureError
 from marketplace.domain.sealed_round import SETTLE
 from marketplace.readmodels.matching import MAX_QUERY_LENGTH, MatchQuery, SupplierMatch
 from marketplace.readmodels.rfq_views import RfqDetail, RfqView
-from web.auth import require_member
+from web.auth import marketplace_of, require_member
 from web.i18n import language_of
 from web.render import page, t
 from web.rfqs_api import rfq_not_found
 
 #: How many matched suppliers the buyer is offered to invite.
 MATCHES_SHOWN = 20
-
-
-def marketplace_of(request: Request[Any, Any, Any]) -> Marketplace:
-    marketplace: Marketplace = request.app.state.marketplace
-    return marketplace
 
 
 def visible_rfq(request: Request[Any, Any, Any], rfq_id: UUID) -> tuple[Member, RfqDetail]:
