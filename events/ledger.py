@@ -20,6 +20,8 @@ from eventsourcing.application import Application, LRUCache
 from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
 from sqlalchemy.orm import Session
 
+from events import tree
+from events.checkpoints import Checkpoint, Checkpoints, Signer, signed_body
 from events.clock import Clock, system_clock
 from events.database import (
     engine_for,
@@ -29,6 +31,7 @@ from events.database import (
     writer_queue,
     writing_on,
 )
+from events.integrity_tables import checkpoints as checkpoints_table
 from events.projectors import Projectors
 from events.store import event_store_tables, ledger_env
 
@@ -36,6 +39,8 @@ T = TypeVar("T")
 
 #: How long a writer waits for the write lock before giving up (SQLite's busy timeout too).
 LOCK_TIMEOUT_S = 30
+#: Names the ledger in its checkpoints, so that no signature can be taken for another's.
+DEFAULT_ORIGIN = "kyodo.localhost/ledger"
 
 
 class ConflictError(Exception):
@@ -68,12 +73,17 @@ class LedgerApplication(Application[UUID]):
     """
 
     max_attempts: ClassVar[int] = 5
+    #: How often the served app signs a checkpoint: after so many entries, or so many
+    #: seconds when anything was added (the settings set both).
+    checkpoint_every_entries: int = 1000
+    checkpoint_every_seconds: float = 60.0
     #: Aggregates kept in memory between commands and fast-forwarded from the store on load
     #: (one query for the events since), instead of replaying each one's whole history.
     aggregate_cache_size: ClassVar[int] = 10_000
 
     def __init__(self, database_url: str, projectors: Projectors,
-                 clock: Clock = system_clock) -> None:
+                 clock: Clock = system_clock, *, signer: Signer | None = None,
+                 origin: str = DEFAULT_ORIGIN) -> None:
         super().__init__(env={**ledger_env(database_url),
                               "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size)})
         self.engine = engine_for(database_url)
@@ -81,6 +91,9 @@ class LedgerApplication(Application[UUID]):
         self._last_position = sa.select(sa.func.max(events.c.id))
         self.projectors = projectors
         self.clock = clock
+        self.signer = signer
+        self.origin = origin
+        self.checkpoints = Checkpoints(self.engine)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -131,9 +144,13 @@ class LedgerApplication(Application[UUID]):
                 recordings = super().save(*objs, **kwargs)
             except sqlalchemy.exc.IntegrityError as error:
                 raise _StaleAggregateError from error
+            connection = session.connection()
             for recording in recordings:
-                self.projectors.apply(session.connection(), recording.domain_event,
-                                     recording.notification.id)
+                self.projectors.apply(connection, recording.domain_event,
+                                      recording.notification.id)
+            tree.append_leaves(connection, sorted(
+                (n.id, UUID(str(n.originator_id)), n.originator_version, n.topic, n.state)
+                for n in (recording.notification for recording in recordings)))
         return recordings
 
     def command(self, decide: Callable[[], T]) -> T:
@@ -157,3 +174,47 @@ class LedgerApplication(Application[UUID]):
         with reading(self.engine) as connection:
             position = connection.execute(self._last_position).scalar()
         return int(position or 0)
+
+    def checkpoint(self, reason: str) -> Checkpoint | None:
+        """Signs the tree head over every entry so far, unless the latest checkpoint already
+        covers them all (then that one is returned); None when there is no signing key.
+
+        The tree is extended from the latest checkpoint under the write lock, so the cost is
+        that of the entries since, and two workers never sign two heads of one size."""
+        if self.signer is None:
+            return None
+        with self.transaction() as session:
+            connection = session.connection()
+            latest = self.checkpoints.latest(connection)
+            built = 0 if latest is None else latest.tree_size
+            size = tree.leaf_count(connection)
+            if latest is not None and size <= built:
+                return latest
+            root = tree.extend(connection, built, size)
+            made_at, reason = self.clock(), reason[:40]
+            signature = self.signer.sign(signed_body(self.origin, size, root, made_at))
+            checkpoint_id = connection.execute(checkpoints_table.insert().values(
+                origin=self.origin, tree_size=size, root_hash=root, made_at=made_at,
+                public_key=self.signer.public_key, signature=signature, reason=reason,
+            ).returning(checkpoints_table.c.id)).scalar_one()
+        return Checkpoint(id=int(checkpoint_id), origin=self.origin, tree_size=size,
+                          root_hash=root, made_at=made_at, public_key=self.signer.public_key,
+                          signature=signature, reason=reason)
+
+    def checkpoint_if_due(self) -> Checkpoint | None:
+        """A new checkpoint when ``checkpoint_every_entries`` entries have been added since
+        the latest, or any entry and ``checkpoint_every_seconds`` have passed; else None."""
+        every_entries, every_seconds = self.checkpoint_every_entries, self.checkpoint_every_seconds
+        if self.signer is None:
+            return None
+        with reading(self.engine) as connection:
+            latest = self.checkpoints.latest(connection)
+            size = tree.leaf_count(connection)
+        built = 0 if latest is None else latest.tree_size
+        if size <= built:
+            return None
+        waited = (None if latest is None
+                  else (self.clock() - latest.made_at).total_seconds())
+        if size - built >= every_entries or waited is None or waited >= every_seconds:
+            return self.checkpoint("periodic")
+        return None

@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from events import Clock, system_clock
+from events.checkpoints import Signer
+from events.ledger import DEFAULT_ORIGIN
 from marketplace.commands.base import LotNotFoundError, OrganisationNotFoundError
 from marketplace.commands.bidding import BiddingCommands
 from marketplace.commands.clearing import ClearingCommands
@@ -63,8 +65,10 @@ class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, Biddi
 
     name: ClassVar[str] = "Ledger"  # type: ignore[misc]
 
-    def __init__(self, database_url: str, clock: Clock = system_clock) -> None:
-        super().__init__(database_url, projectors=build_projectors(), clock=clock)
+    def __init__(self, database_url: str, clock: Clock = system_clock, *,
+                 signer: Signer | None = None, origin: str = DEFAULT_ORIGIN) -> None:
+        super().__init__(database_url, projectors=build_projectors(), clock=clock,
+                         signer=signer, origin=origin)
         self.organisations = OrganisationQueries(self.engine)
         self.lots = LotQueries(self.engine)
         self.allocations = AllocationQueries(self.engine)
@@ -130,13 +134,18 @@ class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, Biddi
         settle for longer than any such wait before fixing what stood at close. A lot that
         cannot be cleared is logged and tried again next time; it holds back no other lot.
         """
-        closed = []
-        for lot_id in self.lots.due(self.clock() - settle):
+        closed: list[UUID] = []
+        due = self.lots.due(self.clock() - settle)
+        if due:  # the bids stand under a signed head before any close is recorded
+            self.checkpoint("before lot close")
+        for lot_id in due:
             try:
                 if self.close_lot(lot_id):
                     closed.append(lot_id)
             except Exception:
                 log.exception("closing and clearing lot %s failed; it is tried again", lot_id)
+        if closed:
+            self.checkpoint("lot close")
         return closed
 
     def open_due_rfqs(self, settle: timedelta = timedelta(0)) -> list[UUID]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from events import Clock, DatabaseUnavailableError, check_connection, engine_for, system_clock
+from events.checkpoints import Signer
 from marketplace.application import Marketplace
 from marketplace.schema import SchemaOutOfDateError, ensure_current
 from marketplace.settings import Settings, SettingsError
@@ -17,7 +18,12 @@ def open_marketplace(settings: Settings, clock: Clock = system_clock) -> Marketp
     engine = engine_for(settings.database_url)
     check_connection(engine)
     ensure_current(engine)
-    return Marketplace(settings.database_url, clock=clock)
+    signer = None if settings.ledger_key is None else Signer.from_seed(settings.ledger_key)
+    marketplace = Marketplace(settings.database_url, clock=clock, signer=signer,
+                              origin=settings.ledger_origin)
+    marketplace.checkpoint_every_entries = settings.checkpoint_every_entries
+    marketplace.checkpoint_every_seconds = settings.checkpoint_every_seconds
+    return marketplace
 
 
 __all__ = ["STARTUP_ERRORS", "DatabaseUnavailableError", "SchemaOutOfDateError",

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy_utils.types.uuid import UUIDType
 
 from events import event_store_metadata, event_store_tables
+from events.integrity_tables import integrity_metadata
 from marketplace.accounts import tables as _accounts_tables  # noqa: F401 (registers them)
 from marketplace.application import Marketplace
 from marketplace.readmodels import metadata as read_model_metadata
@@ -23,7 +24,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 event_store_tables(Marketplace.name)
 #: Everything alembic compares against the database.
-target_metadata = [event_store_metadata, read_model_metadata]
+target_metadata = [event_store_metadata, integrity_metadata, read_model_metadata]
 
 
 class SchemaOutOfDateError(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from collections.abc import Mapping
@@ -12,6 +14,10 @@ from pathlib import Path
 from events import DatabaseURLError, normalise_url
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
+LEDGER_KEY_FILE = "ledger_signing_key"
+DEFAULT_LEDGER_ORIGIN = "kyodo.localhost/ledger"
+DEFAULT_CHECKPOINT_EVERY_ENTRIES = 1000
+DEFAULT_CHECKPOINT_EVERY_SECONDS = 60
 DEFAULT_DATABASE_FILE = "kyodo.sqlite3"
 MIN_SECRET_LENGTH = 32
 
@@ -36,6 +42,11 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
+    ledger_key: bytes | None = None
+    """The 32-byte Ed25519 seed that signs the ledger's checkpoints."""
+    ledger_origin: str = DEFAULT_LEDGER_ORIGIN
+    checkpoint_every_entries: int = DEFAULT_CHECKPOINT_EVERY_ENTRIES
+    checkpoint_every_seconds: int = DEFAULT_CHECKPOINT_EVERY_SECONDS
 
     @property
     def is_production(self) -> bool:
@@ -67,7 +78,15 @@ class Settings:
                    secret_key=_secret_key(env, var_dir, production),
                    stripe_secret_key=stripe["STRIPE_SECRET_KEY"],
                    stripe_publishable_key=stripe["STRIPE_PUBLISHABLE_KEY"],
-                   stripe_webhook_secret=stripe["STRIPE_WEBHOOK_SECRET"])
+                   stripe_webhook_secret=stripe["STRIPE_WEBHOOK_SECRET"],
+                   ledger_key=_ledger_key(env, var_dir, production),
+                   ledger_origin=_ledger_origin(env),
+                   checkpoint_every_entries=_count(
+                       env, "MARKETPLACE_CHECKPOINT_EVERY_ENTRIES",
+                       DEFAULT_CHECKPOINT_EVERY_ENTRIES),
+                   checkpoint_every_seconds=_count(
+                       env, "MARKETPLACE_CHECKPOINT_EVERY_SECONDS",
+                       DEFAULT_CHECKPOINT_EVERY_SECONDS))
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -118,3 +137,53 @@ def _ensure_writable(var_dir: Path) -> None:
     if not os.access(var_dir, os.W_OK | os.X_OK):
         raise SettingsError(f"{var_dir} is not writable; set MARKETPLACE_VAR_DIR to a "
                             "writable directory")
+
+
+def _ledger_key(env: Mapping[str, str], var_dir: Path, production: bool) -> bytes:
+    """The checkpoints' signing key: MARKETPLACE_LEDGER_KEY (the base64 of a 32-byte Ed25519
+    seed), or in development one generated once under the var directory."""
+    text = _get(env, "MARKETPLACE_LEDGER_KEY")
+    source = "MARKETPLACE_LEDGER_KEY"
+    if text is None:
+        if production:
+            raise SettingsError(
+                "MARKETPLACE_LEDGER_KEY is required when MARKETPLACE_ENV=production (the "
+                "base64 of 32 random bytes: python -c 'import base64, secrets; "
+                "print(base64.b64encode(secrets.token_bytes(32)).decode())')")
+        _ensure_writable(var_dir)
+        path = var_dir / LEDGER_KEY_FILE
+        source = str(path)
+        try:
+            if not path.exists():
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "w") as file:
+                    file.write(base64.b64encode(secrets.token_bytes(32)).decode())
+            text = path.read_text().strip()
+        except OSError as error:
+            raise SettingsError(f"cannot keep the ledger signing key in {path}: "
+                                f"{error.strerror}; set MARKETPLACE_LEDGER_KEY") from None
+    try:
+        seed = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        seed = b""
+    if len(seed) != 32:
+        raise SettingsError(f"{source} must be the base64 of exactly 32 bytes (an Ed25519 "
+                            "private key seed)")
+    return seed
+
+
+def _ledger_origin(env: Mapping[str, str]) -> str:
+    origin = _get(env, "MARKETPLACE_LEDGER_ORIGIN") or DEFAULT_LEDGER_ORIGIN
+    if len(origin) > 100 or not origin.isprintable():
+        raise SettingsError("MARKETPLACE_LEDGER_ORIGIN must be one printable line of at most "
+                            "100 characters (e.g. kyodo.example.jp/ledger)")
+    return origin
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    text = _get(env, name)
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name}={text!r}: use a whole number of at least 1")
+    return int(text)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from events import SettableClock
+from events.checkpoints import Signer
 from marketplace import schema
 from marketplace.application import Marketplace
 from tests.databases import database
@@ -37,6 +38,10 @@ def migrated_url(database_url: str) -> str:
     return database_url
 
 
+#: The test deployment's checkpoint key (a fixed seed: tests that need another make one).
+LEDGER_SIGNER = Signer.from_seed(bytes(range(32)))
+
+
 @pytest.fixture
 def clock() -> SettableClock:
     return SettableClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
@@ -44,4 +49,4 @@ def clock() -> SettableClock:
 
 @pytest.fixture
 def marketplace(migrated_url: str, clock: SettableClock) -> Marketplace:
-    return Marketplace(migrated_url, clock=clock)
+    return Marketplace(migrated_url, clock=clock, signer=LEDGER_SIGNER)

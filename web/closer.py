@@ -27,20 +27,33 @@ Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
 def deadline_closer(marketplace: Marketplace, every: float,
                     settle: timedelta = SETTLE) -> Lifespan:
-    """A Litestar lifespan that closes due lots and opens due RFQs every ``every`` seconds."""
+    """A Litestar lifespan that closes due lots, opens due RFQs and signs a checkpoint when
+    one is due, every ``every`` seconds."""
 
-    rounds = ((marketplace.close_due_lots, "recorded the close and clearing of %d lot(s)",
-               "recording lot closes"),
-              (marketplace.open_due_rfqs, "opened the quotes of %d RFQ(s)",
-               "opening RFQs' quotes"))
+    def close_lots(settle: timedelta) -> str | None:
+        closed = marketplace.close_due_lots(settle)
+        return f"recorded the close and clearing of {len(closed)} lot(s)" if closed else None
+
+    def open_rfqs(settle: timedelta) -> str | None:
+        opened = marketplace.open_due_rfqs(settle)
+        return f"opened the quotes of {len(opened)} RFQ(s)" if opened else None
+
+    def sign_checkpoint(_settle: timedelta) -> str | None:
+        checkpoint = marketplace.checkpoint_if_due()
+        return None if checkpoint is None else f"signed the checkpoint of " \
+            f"{checkpoint.tree_size} entries"
+
+    rounds: tuple[tuple[Callable[[timedelta], str | None], str], ...] = (
+        (close_lots, "recording lot closes"), (open_rfqs, "opening RFQs' quotes"),
+        (sign_checkpoint, "signing a checkpoint"))
 
     async def close_due_rounds_forever() -> None:
         while True:
-            for close_due, done, what in rounds:
+            for run_round, what in rounds:
                 try:  # each on its own: a failing lot never holds back an RFQ, nor the reverse
-                    closed = await anyio.to_thread.run_sync(close_due, settle)
-                    if closed:
-                        log.info(done, len(closed))
+                    done = await anyio.to_thread.run_sync(run_round, settle)
+                    if done:
+                        log.info(done)
                 except Exception:
                     log.exception("%s failed; trying again in %.0f s", what, every)
             await anyio.sleep(every)

@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from events import engine_for
+from events.integrity_tables import integrity_metadata
 from marketplace import schema
 from marketplace.application import Marketplace
 from marketplace.bootstrap import open_marketplace
@@ -11,7 +12,8 @@ from marketplace.readmodels import metadata
 from marketplace.schema import SchemaOutOfDateError
 from marketplace.settings import Settings
 
-TABLES = {"ledger_events", "ledger_snapshots", "ledger_tracking", *metadata.tables}
+TABLES = {"ledger_events", "ledger_snapshots", "ledger_tracking", *metadata.tables,
+          *integrity_metadata.tables}
 
 
 def tables(url: str) -> set[str]:
