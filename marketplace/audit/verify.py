@@ -1,0 +1,110 @@
+"""`marketplace audit verify`: everything an auditor checks, in one run (issue 7, DESIGN §3.2).
+
+Phases, each streaming in constant memory, each stopping at the first thing that does not hold:
+
+1. checkpoints — every signature (for the trusted key), one root per size, times in order;
+2. hashes — every entry re-hashed against its leaf, the tree's root against each checkpoint;
+3. aggregates — every aggregate replayed from its events;
+4. allocations — each recorded clearing: its input is the lot as it stood at close, its
+   result feasible, and solving the input again reaches the same objective;
+5. read models — a replay of the ledger into scratch tables equals the live read models.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from events.checkpoints import Checkpoint
+from events.verify import (
+    Problem,
+    Progress,
+    VerificationFailed,
+    check_aggregates,
+    check_checkpoints,
+    check_hashes,
+    entry_count,
+)
+from marketplace.application import Marketplace
+from marketplace.audit.allocation_check import AllocationCheckError, check_recorded_allocation
+from marketplace.audit.read_model_check import check_read_models
+from marketplace.domain.lot import Lot
+
+PHASES = ("checkpoints", "hashes", "aggregates", "allocations", "read models")
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    name: str
+    count: int
+    seconds: float
+
+
+@dataclass
+class VerifyReport:
+    entries: int = 0
+    phases: list[PhaseResult] = field(default_factory=list)
+    problem: Problem | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_ledger(marketplace: Marketplace, *, trusted_key: bytes | None = None,
+                  progress: Progress | None = None, read_models: bool = True) -> VerifyReport:
+    """Runs the phases in order; the report names the first problem, if any."""
+    report = VerifyReport(entries=entry_count(marketplace))
+    total = report.entries
+    allocated: list[int] = []
+
+    def note_allocation(event: Any, position: int) -> None:
+        if isinstance(event, Lot.Allocated):
+            allocated.append(position)
+
+    checkpoints: list[Checkpoint] = []
+
+    def signatures() -> int:
+        checkpoints.extend(check_checkpoints(marketplace, trusted_key))
+        return len(checkpoints)
+
+    steps: list[tuple[str, Callable[[], int]]] = [
+        ("checkpoints", signatures),
+        ("hashes", lambda: check_hashes(marketplace, checkpoints, progress, total)),
+        ("aggregates", lambda: check_aggregates(marketplace, progress, total,
+                                                on_event=note_allocation)),
+        ("allocations", lambda: _check_allocations(marketplace, allocated, progress)),
+    ]
+    if read_models:
+        steps.append(("read models", lambda: check_read_models(marketplace, progress, total)))
+    for name, step in steps:
+        started = time.perf_counter()
+        try:
+            count = step()
+        except VerificationFailed as failure:
+            report.problem = failure.problem
+            report.phases.append(PhaseResult(name, 0, time.perf_counter() - started))
+            return report
+        report.phases.append(PhaseResult(name, count, time.perf_counter() - started))
+    return report
+
+
+def _check_allocations(marketplace: Marketplace, positions: list[int],
+                       progress: Progress | None) -> int:
+    for done, position in enumerate(sorted(positions), start=1):
+        event = _event_at(marketplace, position)
+        try:
+            check_recorded_allocation(marketplace, event)
+        except AllocationCheckError as error:
+            raise VerificationFailed(Problem(position, (
+                f"the allocation of lot {event.originator_id}: {error}"))) from None
+        if progress is not None:
+            progress("allocations", done, len(positions))
+    return len(positions)
+
+
+def _event_at(marketplace: Marketplace, position: int) -> Any:
+    notifications = marketplace.recorder.select_notifications(position, 1, stop=position)
+    return marketplace.mapper.to_domain_event(notifications[0])
