@@ -30,6 +30,7 @@ from web.auth import SessionCookie, api_token, guard, public
 from web.closer import deadline_closer
 from web.errors import JSON_PREFIXES, exception_handlers, refuse_nul_characters
 from web.health import health
+from web.ledger_api import LedgerController
 from web.lots_api import BidController, BiddingController, LotController
 from web.needs_api import CommitmentController, NeedController, my_commitments
 from web.page_cache import PageCache
@@ -118,7 +119,8 @@ def _litestar(provide_marketplace: Callable[[], Marketplace],
                 LotController, BiddingController, BidController, AllocationController,
                 PoolingSuggestionController,
                 RfqController, QuoteController, PurchaseOrderController,
-                SupplierProfileController, vocabulary, match_suppliers, match_need]),
+                SupplierProfileController, vocabulary, match_suppliers, match_need,
+                LedgerController]),
             create_static_files_router(path="/static", directories=[HERE / "static"],
                                        opt=public()),
         ],
