@@ -226,7 +226,7 @@ class Checkpoints:
         if before_id is not None:
             query = query.where(checkpoints_table.c.id < before_id)
         with reading(self.engine) as connection:
-            return [_checkpoint(row) for row in connection.execute(query)]
+            return [checkpoint_of(row) for row in connection.execute(query)]
 
     def count(self) -> int:
         with reading(self.engine) as connection:
@@ -239,10 +239,11 @@ class Checkpoints:
         else:
             with reading(self.engine) as fresh:
                 row = fresh.execute(query).first()
-        return None if row is None else _checkpoint(row)
+        return None if row is None else checkpoint_of(row)
 
 
-def _checkpoint(row: Any) -> Checkpoint:
+def checkpoint_of(row: Any) -> Checkpoint:
+    """A checkpoint from its row in the table."""
     made_at = row.made_at if row.made_at.tzinfo else row.made_at.replace(tzinfo=UTC)
     return Checkpoint(id=row.id, origin=row.origin, tree_size=row.tree_size,
                       root_hash=bytes(row.root_hash), made_at=made_at,

@@ -78,8 +78,30 @@ class Frontier:
         return cls(size, nodes, on_node)
 
     def append(self, leaf: bytes) -> None:
+        self._push(0, leaf, self.size)
+        self.size += 1
+
+    def append_perfect(self, leaves: Sequence[bytes]) -> None:
+        """Appends 2^k leaves at once, where the tree's size is a multiple of 2^k: their
+        subtree is hashed level by level (far fewer Python steps than one leaf at a time)."""
+        count = len(leaves)
+        if count == 0 or count & (count - 1) or self.size % count:
+            raise ValueError("append_perfect takes 2^k leaves on a multiple of 2^k")
+        level, nodes = 0, list(leaves)
+        sha256 = hashlib.sha256
+        while len(nodes) > 1:
+            nodes = [sha256(b"\x01" + nodes[i] + nodes[i + 1]).digest()
+                     for i in range(0, len(nodes), 2)]
+            level += 1
+            if self.on_node is not None:
+                first = self.size >> level
+                for offset, node in enumerate(nodes):
+                    self.on_node(level, first + offset, node)
+        self._push(level, nodes[0], self.size >> level)
+        self.size += count
+
+    def _push(self, level: int, node: bytes, index: int) -> None:
         levels, nodes = self._levels, self._nodes
-        index, level, node = self.size, 0, leaf
         while levels and levels[-1] == level:
             levels.pop()
             node = node_hash(nodes.pop(), node)
@@ -89,7 +111,6 @@ class Frontier:
                 self.on_node(level, index, node)
         levels.append(level)
         nodes.append(node)
-        self.size += 1
 
     def root(self) -> bytes:
         if not self._nodes:

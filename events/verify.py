@@ -1,37 +1,41 @@
-"""Verifying the ledger from its stored rows: hashes, checkpoints, and every aggregate replayed.
+"""Verifying the ledger from its stored rows: checkpoints, hashes, every aggregate replayed.
 
-Two streaming passes, each in constant memory whatever the ledger's size:
+Streaming passes, each in constant memory whatever the size of the ledger:
 
-1. ``check_hashes``: the entries in position order, each re-encoded and hashed, checked against
-   its stored leaf (so an entry edited, deleted, inserted or moved is named by its position),
-   and fed to a Merkle frontier whose root is compared, at each checkpoint's size, with the
-   root that checkpoint signs (so a leaf rewritten with its entry is caught too).
-2. ``check_aggregates``: the entries in (aggregate, version) order, decoded and applied to
-   their aggregate one after another, as a load would, one aggregate in memory at a time.
+1. ``check_checkpoints``: every signature (for the trusted key), one origin, one root per
+   size, times rising with size.
+2. ``check_entries``: the entries in position order beside the stored leaves in index order:
+   the k-th entry must be the k-th leaf's (so a deleted or inserted entry is named), re-encode
+   and hash to it (so an edited or moved one is), and decode and apply to its aggregate as a
+   load would. The leaves feed a Merkle frontier whose root is compared, at each checkpoint's
+   size, with the root it signs (so a leaf rewritten with its entry is caught too). One pass
+   for all of it, since reading and decoding are most of the cost.
 
-A ``Problem`` names the first position where something does not hold and what.
+The first problem met is at the lowest position: a ``Problem`` names it, and what is wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import struct
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from eventsourcing.persistence import StoredEvent
-from sqlalchemy.engine import Connection
 
-from events import merkle, tree
-from events.checkpoints import Checkpoint, CheckpointError, Checkpoints
+from events import merkle
+from events.checkpoints import Checkpoint, CheckpointError, checkpoint_of
 from events.entries import entry_hash
+from events.integrity_tables import checkpoints as checkpoints_table
 from events.integrity_tables import leaves
 from events.ledger import LedgerApplication
 from events.store import event_store_tables
 
-#: Rows per statement of a streaming pass.
-BATCH = 10_000
+#: Rows per statement of a streaming pass (a power of two: see ``check_tree``).
+BATCH = 8192
 #: (phase, done, total): called after each batch.
 Progress = Callable[[str, int, int], None]
 
@@ -60,26 +64,36 @@ def entry_count(app: LedgerApplication) -> int:
         return int(connection.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
 
 
-def check_checkpoints(app: LedgerApplication, trusted_key: bytes | None) -> list[Checkpoint]:
-    """Every checkpoint's signature (for the trusted key), origin and time; two checkpoints of
-    one size must sign one root. Returns them in order of tree size."""
-    found: list[Checkpoint] = []
-    before_id: int | None = None
-    while page := app.checkpoints.page(before_id=before_id, limit=1000):
-        found.extend(page)
-        before_id = page[-1].id
-    found.sort(key=lambda c: (c.tree_size, c.id))
+def checkpoints_in_order(app: LedgerApplication) -> Iterator[Checkpoint]:
+    """Every checkpoint by (tree size, id), read in pages."""
+    query = (sa.select(checkpoints_table)
+             .where(sa.tuple_(checkpoints_table.c.tree_size, checkpoints_table.c.id)
+                    > sa.tuple_(sa.bindparam("size"), sa.bindparam("id")))
+             .order_by(checkpoints_table.c.tree_size, checkpoints_table.c.id).limit(1000))
+    size, checkpoint_id = -1, -1
+    with app.engine.connect() as connection:
+        while rows := connection.execute(query, {"size": size, "id": checkpoint_id}).all():
+            for row in rows:
+                yield checkpoint_of(row)
+            size, checkpoint_id = rows[-1].tree_size, rows[-1].id
+
+
+def check_checkpoints(app: LedgerApplication, trusted_key: bytes | None) -> int:
+    """Pass 1 (see the module); returns the number of checkpoints."""
     previous: Checkpoint | None = None
-    for checkpoint in found:
+    origin: str | None = None
+    count = 0
+    for checkpoint in checkpoints_in_order(app):
+        count += 1
         label = f"checkpoint #{checkpoint.id} ({checkpoint.tree_size} entries)"
         try:
             checkpoint.check_signature(trusted_key)
         except CheckpointError as error:
             raise VerificationFailed(Problem(None, f"{label}: {error}")) from None
-        if found[0].origin != checkpoint.origin:
+        origin = origin or checkpoint.origin
+        if checkpoint.origin != origin:
             raise VerificationFailed(Problem(None, (
-                f"{label} is of ledger {checkpoint.origin!r}, the others of "
-                f"{found[0].origin!r}")))
+                f"{label} is of ledger {checkpoint.origin!r}, the others of {origin!r}")))
         if previous is not None:
             if (previous.tree_size == checkpoint.tree_size
                     and previous.root_hash != checkpoint.root_hash):
@@ -90,127 +104,181 @@ def check_checkpoints(app: LedgerApplication, trusted_key: bytes | None) -> list
                 raise VerificationFailed(Problem(None, (
                     f"{label} is dated before #{previous.id}, which covers fewer entries")))
         previous = checkpoint
-    return found
+    return count
 
 
-def check_hashes(app: LedgerApplication, checkpoints: list[Checkpoint],
-                 progress: Progress | None = None, total: int = 0) -> int:
-    """Pass 1 (see the module); returns the number of entries."""
-    events = event_store_tables(app.name)["events"]
-    query = (sa.select(events.c.id, events.c.originator_id, events.c.originator_version,
-                       events.c.topic, events.c.state, leaves.c.leaf_index, leaves.c.leaf_hash)
-             .select_from(events.outerjoin(leaves, leaves.c.position == events.c.id))
-             .where(events.c.id > sa.bindparam("after")).order_by(events.c.id).limit(BATCH))
+def check_entries(app: LedgerApplication, progress: Progress | None = None, total: int = 0,
+                  on_event: Callable[[Any, int], None] | None = None) -> int:
+    """Pass 2 (see the module); ``on_event`` is given each decoded event with its position.
+    Returns the number of entries."""
     frontier = merkle.Frontier()
-    due = iter(checkpoints)
+    due = checkpoints_in_order(app)
     next_checkpoint = next(due, None)
-    count = 0
-    with app.engine.connect() as connection:
-        after = 0
-        while rows := connection.execute(query, {"after": after}).all():
-            for position, aggregate_id, version, topic, state, leaf_index, stored in rows:
-                if leaf_index is None:
-                    raise VerificationFailed(Problem(position, (
-                        "this entry has no leaf: it was inserted outside the ledger")))
-                if leaf_index != count:
-                    raise VerificationFailed(_gap(connection, count, leaf_index, position))
-                try:
-                    leaf = entry_hash(position, as_uuid(aggregate_id), version, topic,
-                                      stored_bytes(state))
-                except (TypeError, ValueError, OverflowError) as error:
-                    raise VerificationFailed(Problem(position, (
-                        f"the stored entry cannot be read: {error}"))) from None
-                if leaf != bytes(stored):
-                    raise VerificationFailed(Problem(position, (
-                        f"the stored entry ({topic.rsplit('.', 1)[-1]} v{version} of "
-                        f"{aggregate_id}) does not hash to its leaf: it was changed after "
-                        "it was recorded")))
+    aggregates = _Aggregates(app)
+    count, last_position = 0, 0
+    for batch in _entries_with_leaves(app):
+        hashed: list[bytes] = []
+        for position, raw_id, version, topic, state, leaf_position, stored in batch:
+            if position is None:
+                raise VerificationFailed(Problem(leaf_position, (
+                    "the entry is missing (deleted): its leaf is stored, the ledger ends "
+                    "before it")))
+            if leaf_position is None or leaf_position > position:
+                raise VerificationFailed(Problem(position, (
+                    "this entry has no leaf: it was inserted outside the ledger")))
+            if leaf_position < position:
+                raise VerificationFailed(Problem(leaf_position, (
+                    f"the entry is missing (deleted); the next entry is at {position}")))
+            aggregate_id = aggregates.uuid(raw_id)
+            try:
+                leaf = entry_hash(position, aggregate_id, version, topic, state)
+            except (TypeError, ValueError, OverflowError, struct.error) as error:
+                raise VerificationFailed(Problem(position, (
+                    f"the stored entry cannot be read: {error}"))) from None
+            if leaf != stored:
+                raise VerificationFailed(Problem(position, (
+                    f"the stored entry ({topic.rsplit('.', 1)[-1]} v{version} of "
+                    f"{aggregate_id}) does not hash to its leaf: it was changed after it was "
+                    "recorded")))
+            event = aggregates.apply(position, raw_id, aggregate_id, version, topic, state)
+            if on_event is not None:
+                on_event(event, position)
+            hashed.append(leaf)
+            last_position = position
+        positions = [row[0] for row in batch]
+        if (len(hashed) & (len(hashed) - 1) == 0 and count % len(hashed) == 0
+                and (next_checkpoint is None or next_checkpoint.tree_size > count + len(hashed))):
+            frontier.append_perfect(hashed)  # a whole aligned batch: hashed at once
+            count += len(hashed)
+        else:
+            for leaf, position in zip(hashed, positions, strict=True):
                 frontier.append(leaf)
                 count += 1
                 while next_checkpoint is not None and next_checkpoint.tree_size == count:
-                    if frontier.root() != next_checkpoint.root_hash:
-                        raise VerificationFailed(Problem(position, (
-                            f"the first {count} entries do not have the root signed by "
-                            f"checkpoint #{next_checkpoint.id}: an entry at or before this "
-                            "position differs from what was signed")))
+                    _check_root(frontier, next_checkpoint, position)
                     next_checkpoint = next(due, None)
-            after = rows[-1][0]
-            if progress is not None:
-                progress("hashes", count, total)
-        stored_leaves = tree.leaf_count(connection)
-        if stored_leaves > count:
-            raise VerificationFailed(_missing_tail(connection, count, stored_leaves))
+        while next_checkpoint is not None and next_checkpoint.tree_size == count:
+            _check_root(frontier, next_checkpoint, last_position)
+            next_checkpoint = next(due, None)
+        if progress is not None:
+            progress("entries", count, total)
     if next_checkpoint is not None:
         raise VerificationFailed(Problem(None, (
             f"checkpoint #{next_checkpoint.id} signs {next_checkpoint.tree_size} entries but "
-            f"the ledger holds {count}: entries after position {after} are missing "
+            f"the ledger holds {count}: entries after position {last_position} are missing "
             "(the ledger was truncated)")))
     return count
 
 
-def _gap(connection: Connection, expected: int, found: int, position: int) -> Problem:
-    if found > expected:
-        missing = tree.position_of(connection, expected)
-        return Problem(missing, (f"the entry with leaf {expected} is missing (deleted); the "
-                                 f"next stored entry is at position {position}"))
-    return Problem(position, (f"this entry has leaf {found} but follows {expected} entries: "
-                              "entries were reordered"))
+def _check_root(frontier: merkle.Frontier, checkpoint: Checkpoint, position: int) -> None:
+    if frontier.root() != checkpoint.root_hash:
+        raise VerificationFailed(Problem(position, (
+            f"the first {checkpoint.tree_size} entries do not have the root signed by "
+            f"checkpoint #{checkpoint.id}: an entry at or before this position differs "
+            "from what was signed")))
 
 
-def _missing_tail(connection: Connection, count: int, stored: int) -> Problem:
-    missing = tree.position_of(connection, count)
-    return Problem(missing, (f"{stored - count} entries from here on are missing from the "
-                             "ledger though their leaves are stored (deleted)"))
+#: (position, raw aggregate id, version, topic, state, leaf's position, leaf hash)
+Entry = tuple[Any, Any, int, str, bytes, Any, bytes]
 
 
-def check_aggregates(app: LedgerApplication, progress: Progress | None = None,
-                     total: int = 0, on_event: Callable[[Any, int], None] | None = None
-                     ) -> int:
-    """Pass 2 (see the module); returns the number of aggregates. ``on_event`` is given each
-    decoded event with its position, in (aggregate, version) order."""
-    done = count = 0
-    current: Any = None
-    current_id: UUID | str | None = None
-    for position, stored in _by_aggregate(app):
-        if stored.originator_id != current_id:
-            current, current_id = None, stored.originator_id
-            count += 1
+def _entries_with_leaves(app: LedgerApplication) -> Iterator[list[Entry]]:
+    """The entries in position order beside the leaves in index order, in batches: the k-th
+    entry with the k-th leaf (two sequential reads, no join). A side that ran out is None.
+
+    Read with the driver's own cursor: SQLAlchemy's row objects cost as much as the hashing.
+    """
+    events = event_store_tables(app.name)["events"].name
+    mark = "?" if app.engine.dialect.name == "sqlite" else "%s"
+    # Names from our own table definitions, values bound: nothing from outside is spliced.
+    event_sql = (f"SELECT id, originator_id, originator_version, topic, state "  # noqa: S608
+                 f"FROM {events} WHERE id > {mark} ORDER BY id LIMIT {BATCH}")
+    leaf_sql = (f"SELECT leaf_index, position, leaf_hash FROM {leaves.name} "  # noqa: S608
+                f"WHERE leaf_index >= {mark} ORDER BY leaf_index LIMIT {BATCH}")
+    after, start = 0, 0
+    with app.engine.connect() as connection:
+        cursor = connection.connection.cursor()
         try:
-            event: Any = app.mapper.to_domain_event(stored)
-            current = event.mutate(current)
+            while True:
+                cursor.execute(event_sql, (after,))
+                rows = cursor.fetchall()
+                cursor.execute(leaf_sql, (start,))
+                leaf_rows = cursor.fetchall()
+                if not rows and not leaf_rows:
+                    return
+                yield _pair(rows, leaf_rows, start)
+                if rows:
+                    after = rows[-1][0]
+                start += len(leaf_rows)
+        finally:
+            cursor.close()
+
+
+def _pair(rows: Sequence[Any], leaf_rows: Sequence[Any], start: int) -> list[Entry]:
+    batch: list[Entry] = []
+    for k in range(max(len(rows), len(leaf_rows))):
+        row = rows[k] if k < len(rows) else None
+        leaf = leaf_rows[k] if k < len(leaf_rows) else None
+        if leaf is not None and leaf[0] != start + k:
+            raise VerificationFailed(Problem(leaf[1], (
+                f"leaf {leaf[0]} stands where leaf {start + k} should: the leaves were "
+                "reordered or deleted")))
+        if row is None:
+            batch.append((None, b"", 0, "", b"", leaf[1] if leaf else None, b""))
+            break
+        batch.append((row[0], row[1], row[2], row[3], stored_bytes(row[4]),
+                      None if leaf is None else leaf[1],
+                      b"" if leaf is None else bytes(leaf[2])))
+    return batch
+
+
+class _Aggregates:
+    """The aggregates being replayed, the most recently used few thousand kept in memory.
+
+    An aggregate's events arrive in position order among everyone else's; one pushed out of
+    memory is rebuilt from its own earlier events when it next appears (they were checked
+    when they went by), so memory stays bounded whatever the ledger holds.
+    """
+
+    KEEP = 4096
+
+    def __init__(self, app: LedgerApplication) -> None:
+        self.app = app
+        #: By the id as stored (16 bytes on SQLite): (its UUID, the aggregate so far).
+        self.kept: OrderedDict[Any, tuple[UUID, Any]] = OrderedDict()
+
+    def uuid(self, raw_id: Any) -> UUID:
+        """The UUID of a stored id, made once per aggregate kept (it costs more than a hash)."""
+        found = self.kept.get(raw_id)
+        return found[0] if found is not None else as_uuid(raw_id)
+
+    def apply(self, position: int, raw_id: Any, aggregate_id: UUID, version: int, topic: str,
+              state: bytes) -> Any:
+        try:
+            event: Any = self.app.mapper.to_domain_event(StoredEvent(
+                originator_id=aggregate_id, originator_version=version, topic=topic,
+                state=state))
+            kept = self.kept.pop(raw_id, None)
+            current = None if kept is None else kept[1]
+            if current is None and version > 1:
+                current = self._rebuild(aggregate_id, version - 1)
+            self.kept[raw_id] = (aggregate_id, event.mutate(current))
+        except VerificationFailed:
+            raise
         except Exception as error:  # any failure to decode or apply is the finding
             raise VerificationFailed(Problem(position, (
-                f"version {stored.originator_version} of {stored.originator_id} does not "
-                f"replay: {type(error).__name__}: {error}"))) from None
-        if on_event is not None:
-            on_event(event, position)
-        done += 1
-        if progress is not None and done % BATCH == 0:
-            progress("aggregates", done, total)
-    if progress is not None:
-        progress("aggregates", done, total)
-    return count
+                f"version {version} of {aggregate_id} does not replay: "
+                f"{type(error).__name__}: {error}"))) from None
+        if len(self.kept) > self.KEEP:
+            self.kept.popitem(last=False)
+        return event
 
-
-def _by_aggregate(app: LedgerApplication) -> Iterator[tuple[int, StoredEvent]]:
-    events = event_store_tables(app.name)["events"]
-    columns = (events.c.id, events.c.originator_id, events.c.originator_version,
-               events.c.topic, events.c.state)
-    first = sa.select(*columns).order_by(events.c.originator_id,
-                                         events.c.originator_version).limit(BATCH)
-    after = first.where(sa.or_(
-        events.c.originator_id > sa.bindparam("aggregate"),
-        sa.and_(events.c.originator_id == sa.bindparam("aggregate"),
-                events.c.originator_version > sa.bindparam("version"))))
-    with app.engine.connect() as connection:
-        rows = connection.execute(first).all()
-        while rows:
-            for position, aggregate_id, version, topic, state in rows:
-                yield position, StoredEvent(originator_id=as_uuid(aggregate_id),
-                                            originator_version=version, topic=topic,
-                                            state=stored_bytes(state))
-            last = rows[-1]
-            rows = connection.execute(after, {"aggregate": last[1], "version": last[2]}).all()
+    def _rebuild(self, aggregate_id: UUID, version: int) -> Any:
+        current: Any = None
+        for stored in self.app.recorder.select_events(aggregate_id, lte=version):
+            event: Any = self.app.mapper.to_domain_event(stored)
+            current = event.mutate(current)
+        return current
 
 
 def stored_bytes(value: Any) -> bytes:
@@ -219,8 +287,12 @@ def stored_bytes(value: Any) -> bytes:
 
 
 def as_uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
+    if isinstance(value, UUID):
+        return value
+    if isinstance(value, bytes) and len(value) == 16:
+        return UUID(bytes=value)
+    return UUID(str(value))
 
 
-__all__ = ["Checkpoints", "Problem", "Progress", "VerificationFailed", "check_aggregates",
-           "check_checkpoints", "check_hashes", "entry_count"]
+__all__ = ["Problem", "Progress", "VerificationFailed", "check_checkpoints", "check_entries",
+           "checkpoints_in_order", "entry_count"]

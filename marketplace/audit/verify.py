@@ -1,13 +1,15 @@
 """`marketplace audit verify`: everything an auditor checks, in one run (issue 7, DESIGN §3.2).
 
-Phases, each streaming in constant memory, each stopping at the first thing that does not hold:
+Phases, each streaming in constant memory, stopping at the phase where something does not hold:
 
 1. checkpoints — every signature (for the trusted key), one root per size, times in order;
-2. hashes — every entry re-hashed against its leaf, the tree's root against each checkpoint;
-3. aggregates — every aggregate replayed from its events;
-4. allocations — each recorded clearing: its input is the lot as it stood at close, its
+2. entries — every entry re-hashed against its leaf, every aggregate replayed from them, and
+   the leaves to the root each checkpoint signs;
+3. allocations — each recorded clearing: its input is the lot as it stood at close, its
    result feasible, and solving the input again reaches the same objective;
-5. read models — a replay of the ledger into scratch tables equals the live read models.
+4. read models — a replay of the ledger into scratch tables equals the live read models.
+
+(events/verify.py says how the first two name the lowest bad position.)
 """
 
 from __future__ import annotations
@@ -17,14 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from events.checkpoints import Checkpoint
 from events.verify import (
     Problem,
     Progress,
     VerificationFailed,
-    check_aggregates,
     check_checkpoints,
-    check_hashes,
+    check_entries,
     entry_count,
 )
 from marketplace.application import Marketplace
@@ -32,7 +32,7 @@ from marketplace.audit.allocation_check import AllocationCheckError, check_recor
 from marketplace.audit.read_model_check import check_read_models
 from marketplace.domain.lot import Lot
 
-PHASES = ("checkpoints", "hashes", "aggregates", "allocations", "read models")
+PHASES = ("checkpoints", "entries", "allocations", "read models")
 
 
 @dataclass(frozen=True)
@@ -64,17 +64,10 @@ def verify_ledger(marketplace: Marketplace, *, trusted_key: bytes | None = None,
         if isinstance(event, Lot.Allocated):
             allocated.append(position)
 
-    checkpoints: list[Checkpoint] = []
-
-    def signatures() -> int:
-        checkpoints.extend(check_checkpoints(marketplace, trusted_key))
-        return len(checkpoints)
-
     steps: list[tuple[str, Callable[[], int]]] = [
-        ("checkpoints", signatures),
-        ("hashes", lambda: check_hashes(marketplace, checkpoints, progress, total)),
-        ("aggregates", lambda: check_aggregates(marketplace, progress, total,
-                                                on_event=note_allocation)),
+        ("checkpoints", lambda: check_checkpoints(marketplace, trusted_key)),
+        ("entries", lambda: check_entries(marketplace, progress, total,
+                                          on_event=note_allocation)),
         ("allocations", lambda: _check_allocations(marketplace, allocated, progress)),
     ]
     if read_models:
@@ -84,8 +77,8 @@ def verify_ledger(marketplace: Marketplace, *, trusted_key: bytes | None = None,
         try:
             count = step()
         except VerificationFailed as failure:
-            report.problem = failure.problem
             report.phases.append(PhaseResult(name, 0, time.perf_counter() - started))
+            report.problem = failure.problem
             return report
         report.phases.append(PhaseResult(name, count, time.perf_counter() - started))
     return report

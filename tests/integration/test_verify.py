@@ -83,11 +83,11 @@ def test_an_untouched_ledger_verifies_in_every_phase(ledger: Marketplace) -> Non
     assert report.ok, report.problem
     assert [phase.name for phase in report.phases] == list(PHASES)
     counts = {phase.name: phase.count for phase in report.phases}
-    assert counts["hashes"] == report.entries == ledger.position()
+    assert counts["entries"] == report.entries == ledger.position()
     assert counts["allocations"] == 2
     assert counts["checkpoints"] >= 3
     assert counts["read models"] == report.entries
-    assert ("hashes", report.entries, report.entries) in seen
+    assert ("entries", report.entries, report.entries) in seen
 
 
 def middle(connection: Connection) -> int:
@@ -283,3 +283,20 @@ def test_verify_trusts_the_named_key_only_when_none_is_pinned(ledger: Marketplac
     assert report.problem is not None
     assert "not the trusted key" in report.problem.what
     assert base64.b64encode(other.public_key)  # a key of 32 bytes, as the CLI reads it
+
+
+def test_aggregates_pushed_out_of_memory_are_rebuilt(ledger: Marketplace,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from events import verify
+    monkeypatch.setattr(verify._Aggregates, "KEEP", 2)
+    rebuilt: list[object] = []
+    original = verify._Aggregates._rebuild
+
+    def counting(self: verify._Aggregates, aggregate_id: object, version: int) -> object:
+        rebuilt.append(aggregate_id)
+        return original(self, aggregate_id, version)  # type: ignore[arg-type]
+    monkeypatch.setattr(verify._Aggregates, "_rebuild", counting)
+
+    report = run(ledger)
+    assert report.ok, report.problem
+    assert rebuilt  # the lots came back after their buyers' and suppliers' events

@@ -189,3 +189,23 @@ def test_mutated_consistency_proofs_are_refused() -> None:
 def test_two_roots_for_the_same_size_are_inconsistent() -> None:
     with pytest.raises(ProofError, match="two different root hashes"):
         verify_consistency(5, 5, root_of(hashes(5)), root_of(hashes(6)[1:]), [])
+
+
+def test_perfect_batches_hash_as_single_leaves_do() -> None:
+    leaves = hashes(64 + 16 + 3)
+    one_by_one: dict[tuple[int, int], bytes] = {}
+    batched: dict[tuple[int, int], bytes] = {}
+    single = Frontier(on_node=lambda level, index, node: one_by_one.setdefault((level, index),
+                                                                               node))
+    for leaf in leaves:
+        single.append(leaf)
+    frontier = Frontier(on_node=lambda level, index, node: batched.setdefault((level, index),
+                                                                              node))
+    frontier.append_perfect(leaves[:64])
+    frontier.append_perfect(leaves[64:80])
+    for leaf in leaves[80:]:
+        frontier.append(leaf)
+    assert frontier.root() == single.root() == reference_root(leaves)
+    assert batched == one_by_one
+    with pytest.raises(ValueError, match="2\\^k"):
+        frontier.append_perfect(leaves[:4])  # 83 is no multiple of 4
