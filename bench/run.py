@@ -4,11 +4,13 @@ and the allocation engine's clearing time and memory against a PuLP+CBC baseline
 Prints a table and writes bench/results.json as {"figures": {NAME: {"value", "unit"}}}.
 Each figure is the median of several rounds; raw and command rounds alternate, so both see
 the same machine weather, on SQLite and on PostgreSQL; so do engine and baseline rounds
-(bench/allocation.py). Supplier matching is timed per need against 10,000 profiles on both
-databases (bench/matching.py). A member's lot page and its htmx partial are served by uvicorn
-in one worker and loaded with wrk, beside a bare Litestar hello world (bench/web.py).
+(bench/allocation.py). The ledger's verify is timed against a plain decode of 1,000,000
+generated events (bench/ledger.py). Supplier matching is timed per need against 10,000
+profiles on both databases (bench/matching.py). A member's lot page and its htmx partial are
+served by uvicorn in one worker and loaded with wrk, beside a bare Litestar hello world
+(bench/web.py).
 
-`python bench/run.py --only allocation` (or `databases`, `matching`, `web`) runs one
+`python bench/run.py --only allocation` (or `databases`, `matching`, `web`, `ledger`) runs one
 part, for quick iteration; its figures replace theirs in results.json and the others are kept.
 """
 
@@ -34,6 +36,12 @@ from bench.allocation import LARGE_ROUNDS as ALLOC_LARGE_ROUNDS  # noqa: E402
 from bench.allocation import SMALL_ROUNDS as ALLOC_SMALL_ROUNDS  # noqa: E402
 from bench.allocation import TARGETS as ALLOC_TARGETS  # noqa: E402
 from bench.allocation import measure_allocation  # noqa: E402
+from bench.ledger import AT_LEAST as LEDGER_AT_LEAST  # noqa: E402
+from bench.ledger import EVENTS as LEDGER_EVENTS  # noqa: E402
+from bench.ledger import ROUNDS as LEDGER_ROUNDS  # noqa: E402
+from bench.ledger import TARGETS as LEDGER_TARGETS  # noqa: E402
+from bench.ledger import UNITS as LEDGER_UNITS  # noqa: E402
+from bench.ledger import measure_ledger  # noqa: E402
 from bench.lots import BURST_ROUNDS, measure_burst, measure_commands  # noqa: E402
 from bench.lots import OPERATIONS as LOT_OPERATIONS  # noqa: E402
 from bench.lots import ROUNDS as LOT_ROUNDS  # noqa: E402
@@ -56,11 +64,11 @@ ROUNDS = 7
 OPERATIONS = 400
 AGGREGATES = 50
 RESULTS = ROOT / "bench" / "results.json"
-PARTS = ("databases", "allocation", "matching", "web")
+PARTS = ("databases", "allocation", "matching", "web", "ledger")
 #: Figure name -> the most it may be; figures without a target are only reported.
-TARGETS: dict[str, float] = {**ALLOC_TARGETS, **MATCH_TARGETS}
+TARGETS: dict[str, float] = {**ALLOC_TARGETS, **MATCH_TARGETS, **LEDGER_TARGETS}
 #: Figure name -> the least it may be.
-AT_LEAST: dict[str, float] = {**WEB_AT_LEAST}
+AT_LEAST: dict[str, float] = {**WEB_AT_LEAST, **LEDGER_AT_LEAST}
 
 
 class BareLedger(Application[UUID]):
@@ -179,6 +187,12 @@ def main(argv: list[str] | None = None) -> int:
     if only in (None, "web"):
         print("web:", file=sys.stderr)
         figures.update(measure_web(lambda line: print(f"  {line}", file=sys.stderr)))
+    if only in (None, "ledger"):
+        print("ledger:", file=sys.stderr)
+        measured = measure_ledger(lambda line: print(f"  {line}", file=sys.stderr))
+        figures.update({name: {"value": round(value, 3 if value < 10 else 1),
+                               "unit": LEDGER_UNITS.get(name, "s (median phase)")}
+                        for name, value in measured.items()})
     if not figures:
         print("no figures measured; results.json left as it was", file=sys.stderr)
         return 0
@@ -206,6 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     if only in (None, "web") and "hello_rps" in figures:
         notes.append(f"web: medians of {WEB_ROUNDS} alternating rounds of `{WEB_LOAD}` "
                      f"(hello, page, uncached page, partial), one uvicorn worker each")
+    if only in (None, "ledger"):
+        notes.append(f"ledger: medians of {LEDGER_ROUNDS} alternating decode-only and verify "
+                     f"(without read models) passes over {LEDGER_EVENTS:,} generated events "
+                     "in SQLite, verify in a fresh process")
     print(f"\n({'; '.join(notes)}; written to {RESULTS.relative_to(ROOT)}"
           f"{', other figures kept' if only is not None else ''})")
     return 0
