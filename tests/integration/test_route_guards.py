@@ -33,6 +33,11 @@ ROUTES = """
 GET    /                                                             public
 GET    /api/v1/bids                                                  token
 GET    /api/v1/bids/{bid_id:uuid}                                    token
+GET    /api/v1/ledger/checkpoints                                    public
+GET    /api/v1/ledger/checkpoints/latest                             public
+GET    /api/v1/ledger/checkpoints/{checkpoint_id:int}                public
+GET    /api/v1/ledger/consistency                                    public
+GET    /api/v1/ledger/public-key                                     public
 GET    /api/v1/lots                                                  token
 POST   /api/v1/lots                                                  token
 GET    /api/v1/lots/{lot_id:uuid}                                    token
@@ -89,6 +94,8 @@ GET    /api/v1/schema/{path:str}                                     public
 GET    /api/v1/suppliers/matches                                     token
 GET    /api/v1/vocabulary                                            public
 GET    /audit                                                        auditor
+GET    /audit/lots/{lot_id:uuid}/state                               auditor
+GET    /audit/lots/{lot_id:uuid}/timeline                            auditor
 GET    /dashboard                                                    any
 GET    /health                                                       public
 GET    /invitations/{token:str}                                      public
