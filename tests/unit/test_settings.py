@@ -1,3 +1,4 @@
+import base64
 from pathlib import Path
 
 import pytest
@@ -5,6 +6,7 @@ import pytest
 from marketplace.settings import Environment, Settings, SettingsError
 
 GOOD_SECRET = "s" * 40
+GOOD_LEDGER_KEY = base64.b64encode(bytes(range(32))).decode()
 
 
 def test_the_embedded_default_is_a_sqlite_file_and_a_generated_secret_under_var(
@@ -41,6 +43,13 @@ def test_a_plain_postgresql_url_is_given_the_psycopg_driver(tmp_path: Path) -> N
     ({"MARKETPLACE_ENV": "production", "MARKETPLACE_DATABASE_URL": "postgresql://db/k"},
      "MARKETPLACE_SECRET_KEY is required"),
     ({"STRIPE_SECRET_KEY": "sk_test_x"}, "without STRIPE_WEBHOOK_SECRET"),
+    ({"MARKETPLACE_ENV": "production", "MARKETPLACE_DATABASE_URL": "postgresql://db/k",
+      "MARKETPLACE_SECRET_KEY": GOOD_SECRET}, "MARKETPLACE_LEDGER_KEY is required"),
+    ({"MARKETPLACE_LEDGER_KEY": "c2hvcnQ="}, "exactly 32 bytes"),
+    ({"MARKETPLACE_LEDGER_KEY": "not base64!"}, "exactly 32 bytes"),
+    ({"MARKETPLACE_LEDGER_ORIGIN": "x" * 101}, "at most 100"),
+    ({"MARKETPLACE_CHECKPOINT_EVERY_SECONDS": "0"}, "at least 1"),
+    ({"MARKETPLACE_CHECKPOINT_EVERY_ENTRIES": "ten"}, "whole number"),
 ])
 def test_a_missing_or_malformed_setting_is_named_in_one_line(
         tmp_path: Path, env: dict[str, str], message: str) -> None:
@@ -61,8 +70,24 @@ def test_an_unusable_var_directory_is_reported(tmp_path: Path) -> None:
 def test_production_takes_its_secret_and_database_from_the_environment(tmp_path: Path) -> None:
     settings = Settings.from_env({
         "MARKETPLACE_ENV": "production", "MARKETPLACE_VAR_DIR": str(tmp_path / "unused"),
-        "MARKETPLACE_SECRET_KEY": GOOD_SECRET, "MARKETPLACE_DATABASE_URL": "postgresql://db/k"})
+        "MARKETPLACE_SECRET_KEY": GOOD_SECRET, "MARKETPLACE_DATABASE_URL": "postgresql://db/k",
+        "MARKETPLACE_LEDGER_KEY": GOOD_LEDGER_KEY, "MARKETPLACE_LEDGER_ORIGIN": "kyodo.jp/ledger",
+        "MARKETPLACE_CHECKPOINT_EVERY_ENTRIES": "500"})
 
     assert settings.is_production
     assert settings.secret_key == GOOD_SECRET
+    assert settings.ledger_key == bytes(range(32))
+    assert settings.ledger_origin == "kyodo.jp/ledger"
+    assert settings.checkpoint_every_entries == 500
+    assert settings.checkpoint_every_seconds == 60
     assert not (tmp_path / "unused").exists()
+
+
+def test_development_generates_the_ledger_key_once(tmp_path: Path) -> None:
+    env = {"MARKETPLACE_VAR_DIR": str(tmp_path)}
+    first, again = Settings.from_env(env), Settings.from_env(env)
+
+    assert first.ledger_key is not None
+    assert len(first.ledger_key) == 32
+    assert again.ledger_key == first.ledger_key
+    assert (tmp_path / "ledger_signing_key").stat().st_mode & 0o777 == 0o600
