@@ -29,6 +29,7 @@ from events import (
 )
 from marketplace import schema
 from marketplace.application import OrganisationNotFoundError
+from marketplace.audit.cli import audit
 from marketplace.bootstrap import STARTUP_ERRORS, open_marketplace
 from marketplace.demo import seed_demo_cluster
 from marketplace.domain import NotFoundError, RuleViolationError
@@ -316,3 +317,6 @@ def _reach(settings: Settings) -> Engine:
 
 def main() -> None:
     cli(prog_name="marketplace")
+
+
+cli.add_command(audit)

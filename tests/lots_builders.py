@@ -11,6 +11,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from events import engine_for
+from events.integrity_tables import integrity_metadata
 from marketplace.application import Marketplace
 from marketplace.readmodels import Viewer, metadata
 
@@ -101,3 +102,5 @@ def erase_everything(url: str) -> None:
             connection.execute(sa.delete(table))
         for name in LEDGER_TABLES:
             connection.execute(sa.text(f"DELETE FROM {name}"))  # noqa: S608 (our constants)
+        for table in integrity_metadata.sorted_tables:
+            connection.execute(sa.delete(table))

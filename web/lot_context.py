@@ -16,7 +16,19 @@ from litestar import Request
 
 from marketplace.accounts import Member, MemberRole
 from marketplace.application import Marketplace
+from marketplace.audit.bid_commitments import (
+    BidsStillSealedError,
+    check_bid_commitments,
+    public_commitments,
+)
+from marketplace.audit.lot_entries import (
+    BID_EVENTS,
+    UnreadableEntryError,
+    lot_entries,
+    own_entries,
+)
 from marketplace.domain import Prefecture
+from marketplace.domain.lot import Lot
 from marketplace.readmodels.lot_queries import BidView, LotDetail, LotView, NeedView
 from web.auth import marketplace_of
 from web.charts import PriceChart, Schedule, price_chart, threshold_bar
@@ -65,6 +77,7 @@ def lot_context(request: Request[Any, Any, Any], member: Member, lot_id: UUID, *
     bids = _bids_part(marketplace, me, detail) if context["is_supplier"] or detail.my_bids else {}
     context.update(bids)
     context.update(_chart_part(request, marketplace, me, detail))
+    context.update(_sealed_bids_part(marketplace, me, detail))
     context.update(extra)
     return context
 
@@ -132,3 +145,20 @@ def _chart_part(request: Request[Any, Any, Any], marketplace: Marketplace, me: U
     chart: PriceChart = price_chart(schedules, pooled=lot.pooled_quantity,
                                     thresholds=lot.thresholds)
     return {"chart": chart, "allocation": allocation}
+
+
+def _sealed_bids_part(marketplace: Marketplace, me: UUID, detail: LotDetail) -> dict[str, Any]:
+    """The bids' commitments (docs/sealed-bids.md): until the close is recorded, each one's
+    hash and time, nobody's name or terms; after it, each bid's check. And where the viewer's
+    own commitments (its pooled needs, its bids) stand on the ledger, for their receipts."""
+    lot = detail.lot
+    entries = lot_entries(marketplace, lot.id, (Lot.NeedPooled, *BID_EVENTS))
+    checks = None
+    if lot.closed_at is not None:
+        try:
+            checks = check_bid_commitments(marketplace, lot.id)
+        except (BidsStillSealedError, UnreadableEntryError):
+            checks = None  # a damaged lot: the commitments alone, as before the close
+    return {"own_entries": own_entries(entries, me), "bid_checks": checks,
+            "sealed_commitments": (public_commitments(marketplace, lot.id, entries)
+                                   if checks is None else [])}

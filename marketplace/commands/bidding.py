@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
@@ -9,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from marketplace.commands.base import Commands, OrganisationNotFoundError
+from marketplace.domain.bid_commitment import SALT_BYTES
 from marketplace.domain.bids import BidTerms, consortium_shares
 from marketplace.domain.eligibility import Participant
 from marketplace.domain.lot import Lot
@@ -39,7 +41,7 @@ class BiddingCommands(Commands):
                                 lead_time_days=lead_time_days, valid_until=valid_until,
                                 capacity=None if members else capacity, shares=members,
                                 delivery_costs=delivery_costs)
-        bid_id = uuid.uuid4()
+        bid_id, salt = uuid.uuid4(), secrets.token_bytes(SALT_BYTES)  # the salt seals it
 
         at = self.clock()  # received now: the receive time decides deadlines
 
@@ -47,7 +49,7 @@ class BiddingCommands(Commands):
             lot = self._lot(lot_id)
             lot.place_bid(self._participant(supplier_id), bid_id, terms,
                           members=self._members(members), shares=members, unit=unit,
-                          currency=currency, at=at)
+                          currency=currency, salt=salt, at=at)
             self.save(lot)
             return bid_id
         return self.command(decide)
@@ -58,6 +60,7 @@ class BiddingCommands(Commands):
                    unit: Any = None, currency: Any = None, delivery_costs: Any = None) -> None:
         """Replaces a bid's terms (a consortium's shares stay unless given); members re-accept."""
         at = self.clock()  # received now: the receive time decides deadlines
+        salt = secrets.token_bytes(SALT_BYTES)  # a new salt seals the new terms
 
         def decide() -> None:
             lot = self._lot(lot_id)
@@ -69,7 +72,7 @@ class BiddingCommands(Commands):
                                     capacity=None if members else capacity, shares=members,
                                     delivery_costs=delivery_costs)
             lot.revise_bid(supplier_id, bid_id, terms, members=self._members(members),
-                           shares=members, unit=unit, currency=currency, at=at)
+                           shares=members, unit=unit, currency=currency, salt=salt, at=at)
             self.save(lot)
         self.command(decide)
 

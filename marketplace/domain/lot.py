@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from marketplace.domain import lot_rules as rules
+from marketplace.domain.bid_commitment import sealed
 from marketplace.domain.bids import (
     Bid,
     BidTerms,
@@ -84,11 +85,15 @@ class Lot(SealedRound, ReplacedNotMutated, Aggregate):
         terms: dict[str, Any]
         shares: list[dict[str, Any]]
         """A consortium's members and capacity shares, the lead's included; [] alone."""
+        commitment: str | None = None  # docs/sealed-bids.md; None in bids from before it
+        salt: str | None = None
 
     class BidRevised(Aggregate.Event):
         bid_id: UUID
         terms: dict[str, Any]
         shares: list[dict[str, Any]]
+        commitment: str | None = None
+        salt: str | None = None
 
     class BidWithdrawn(Aggregate.Event):
         bid_id: UUID
@@ -285,8 +290,9 @@ class Lot(SealedRound, ReplacedNotMutated, Aggregate):
     def place_bid(self, supplier: Participant, bid_id: UUID, terms: BidTerms, *,
                   members: dict[UUID, Participant] | None = None,
                   shares: dict[UUID, Decimal] | None = None, unit: Any = None,
-                  currency: Any = None, at: datetime) -> None:
-        """Places a bid alone, or as the lead of a consortium of ``members`` with ``shares``."""
+                  currency: Any = None, salt: bytes | None = None, at: datetime) -> None:
+        """Places a bid alone, or as the lead of a consortium of ``members`` with ``shares``;
+        ``salt`` (32 random bytes) seals its commitment."""
         self._require_open(at)
         lead = supplier.organisation_id
         if lead not in self.suppliers:
@@ -296,7 +302,8 @@ class Lot(SealedRound, ReplacedNotMutated, Aggregate):
         rules.require_not_bidding(self.bid_of(lead))
         rules.require_consortium(lead, shares or {}, members or {}, self.eligibility)
         self.trigger_event(self.BidPlaced, timestamp=at, bid_id=bid_id, supplier_id=lead,
-                           terms=terms.as_event_data(), shares=shares_as_event_data(shares or {}))
+                           **sealed(self.id, bid_id, lead, terms.as_event_data(),
+                                    shares_as_event_data(shares or {}), salt))
 
     @event(BidPlaced)
     def _bid_placed(self, bid_id: UUID, supplier_id: UUID, terms: dict[str, Any],
@@ -309,8 +316,8 @@ class Lot(SealedRound, ReplacedNotMutated, Aggregate):
     def revise_bid(self, lead_id: UUID, bid_id: UUID, terms: BidTerms, *,
                    members: dict[UUID, Participant] | None = None,
                    shares: dict[UUID, Decimal] | None = None, unit: Any = None,
-                   currency: Any = None, at: datetime) -> None:
-        """Replaces a bid's terms; every other consortium member must accept again."""
+                   currency: Any = None, salt: bytes | None = None, at: datetime) -> None:
+        """Replaces a bid's terms, sealed anew; every other consortium member accepts again."""
         self._require_open(at)
         bid = rules.led_bid(self.bids, lead_id, bid_id)
         new_shares = bid.shares if shares is None else shares
@@ -318,7 +325,8 @@ class Lot(SealedRound, ReplacedNotMutated, Aggregate):
                                    unit=unit, currency=currency, shares=new_shares)
         rules.require_consortium(lead_id, new_shares, members or {}, self.eligibility)
         self.trigger_event(self.BidRevised, timestamp=at, bid_id=bid_id,
-                           terms=terms.as_event_data(), shares=shares_as_event_data(new_shares))
+                           **sealed(self.id, bid_id, lead_id, terms.as_event_data(),
+                                    shares_as_event_data(new_shares), salt))
 
     @event(BidRevised)
     def _bid_revised(self, bid_id: UUID, terms: dict[str, Any],
