@@ -37,6 +37,7 @@ from web.page_cache import PageCache
 from web.pages import PAGES
 from web.pooling_api import PoolingSuggestionController
 from web.quotes_api import PurchaseOrderController, QuoteController
+from web.receipts_api import ReceiptsController
 from web.rfqs_api import RfqController
 from web.supplier_profiles_api import (
     SupplierProfileController,
@@ -120,7 +121,7 @@ def _litestar(provide_marketplace: Callable[[], Marketplace],
                 PoolingSuggestionController,
                 RfqController, QuoteController, PurchaseOrderController,
                 SupplierProfileController, vocabulary, match_suppliers, match_need,
-                LedgerController]),
+                LedgerController, ReceiptsController]),
             create_static_files_router(path="/static", directories=[HERE / "static"],
                                        opt=public()),
         ],

@@ -1,5 +1,5 @@
-"""The auditor's landing page: where the ledger stands, the lots and their clearings, and what
-an auditor can check today (the pages of verify, receipts and time travel are still to come)."""
+"""The auditor's landing page: where the ledger stands, the lots and their clearings, and the
+ways in to the ledger's pages (web/ledger_pages.py), verify, time travel and the CLI."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ LOTS_LIMIT = 1000
 
 
 class AuditPages(Controller):
-    """The auditor's navigation: one page for now."""
+    """The auditor's landing page."""
 
     path = "/audit"
 

@@ -11,8 +11,10 @@ from litestar import Controller
 from web.account_pages import AccountPages
 from web.allocation_pages import AllocationPages
 from web.audit_pages import AuditPages
+from web.audit_time_pages import AuditTimePages
 from web.bid_pages import BidPages
 from web.dashboard_pages import DashboardPages
+from web.ledger_pages import LedgerPages
 from web.lot_pages import LotPages
 from web.need_pages import NeedPages
 from web.quote_pages import PurchaseOrderPages, QuotePages
@@ -20,4 +22,4 @@ from web.rfq_pages import RfqPages
 
 PAGES: list[type[Controller]] = [AccountPages, DashboardPages, NeedPages, AllocationPages,
                                  AuditPages, RfqPages, QuotePages, PurchaseOrderPages,
-                                 LotPages, BidPages]
+                                 LotPages, BidPages, AuditTimePages, LedgerPages]

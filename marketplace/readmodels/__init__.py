@@ -1,6 +1,8 @@
 """Read models: tables written by projectors in the command's transaction, and their queries."""
 
 from events import Projectors
+from marketplace.readmodels import audit_tables as _audit_tables  # noqa: F401 (registers it)
+from marketplace.readmodels import ledger_index as _ledger_index
 from marketplace.readmodels import lot_projectors as _lots
 from marketplace.readmodels import organisations as _organisations
 from marketplace.readmodels import rfq_projectors as _rfqs
@@ -25,6 +27,7 @@ def build_projectors() -> Projectors:
     _lots.register(projectors)
     _rfqs.register(projectors)
     _supplier_profiles.register(projectors)
+    _ledger_index.register(projectors)
     return projectors
 
 

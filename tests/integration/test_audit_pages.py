@@ -31,10 +31,10 @@ def test_an_auditor_sees_the_ledger_position_and_the_closed_lots_with_their_allo
     assert f'href="/lots/{lot.id}/allocation"' in html
     assert "marketplace replay" in html
     assert "marketplace allocate INPUT.json" in html
-    coming = html[html.index('id="audit-coming"'):]
-    assert "not available yet" in coming
-    assert "Verify" in coming
-    assert "Time travel" in coming
+    tools = html[html.index('id="audit-tools"'):]
+    assert 'href="/audit/ledger"' in tools
+    assert 'href="/audit/verify"' in tools
+    assert 'href="/ledger/checkpoints"' in tools
     assert 'href="/audit" aria-current="page"' in html
 
 

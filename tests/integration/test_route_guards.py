@@ -8,12 +8,14 @@ policy answers 403 to everyone and fails the others.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from litestar import Litestar
 
 from events import SettableClock
@@ -21,6 +23,7 @@ from marketplace.accounts import Accounts, Member
 from marketplace.accounts.passwords import hash_password
 from marketplace.application import Marketplace
 from marketplace.domain.sealed_round import SETTLE
+from marketplace.readmodels.audit_tables import verify_runs
 from tests.lots_builders import CLUSTER, bid_alone, open_lot, post_need, register
 from tests.rfq_builders import QUOTE_B
 from tests.servers import serving
@@ -37,6 +40,7 @@ GET    /api/v1/ledger/checkpoints                                    public
 GET    /api/v1/ledger/checkpoints/latest                             public
 GET    /api/v1/ledger/checkpoints/{checkpoint_id:int}                public
 GET    /api/v1/ledger/consistency                                    public
+GET    /api/v1/ledger/entries/{position:int}/receipt                 token
 GET    /api/v1/ledger/public-key                                     public
 GET    /api/v1/lots                                                  token
 POST   /api/v1/lots                                                  token
@@ -94,11 +98,19 @@ GET    /api/v1/schema/{path:str}                                     public
 GET    /api/v1/suppliers/matches                                     token
 GET    /api/v1/vocabulary                                            public
 GET    /audit                                                        auditor
+GET    /audit/ledger                                                 auditor
+GET    /audit/ledger/{position:int}                                  auditor
 GET    /audit/lots/{lot_id:uuid}/state                               auditor
 GET    /audit/lots/{lot_id:uuid}/timeline                            auditor
+GET    /audit/verify                                                 auditor
+POST   /audit/verify                                                 auditor
+GET    /audit/verify/{run_id:uuid}                                   auditor
 GET    /dashboard                                                    any
 GET    /health                                                       public
 GET    /invitations/{token:str}                                      public
+GET    /ledger/checkpoints                                           public
+GET    /ledger/checkpoints/{file_name:str}                           public
+GET    /ledger/entries/{position:int}/receipt                        any
 POST   /invitations/{token:str}                                      public
 POST   /language                                                     public
 GET    /login                                                        public
@@ -151,6 +163,9 @@ GET    /static/{file_path:path}                                      public
 """
 
 ROLES = ("buyer", "supplier", "auditor", "admin")
+#: The ledger is one for the whole deployment: any auditor reads its entries (sealed ones
+#: without their content) and follows its verify runs, whatever organisation they are in.
+DEPLOYMENT_WIDE = ("/audit/ledger/", "/audit/verify/")
 GUARD_REFUSAL = "this page is for members with the"
 
 
@@ -231,6 +246,9 @@ def scene(marketplace: Marketplace, clock: SettableClock) -> Iterator[Scene]:
     marketplace.pool_need(a, lot_id, need_id)
     bid_id = bid_alone(marketplace, supplier, lot_id,
                        shares={supplier: 600, a: 400})  # A is invited into a consortium
+    bid_position = marketplace.position()  # A is party to the bid's entry
+    checkpoint = marketplace.checkpoint("manual")
+    assert checkpoint is not None
     rfq_id = marketplace.issue_rfq(a, need_ids=[post_need(marketplace, a, 300)],
                                    title="SPCC for Q1", closes_at=clock() + timedelta(days=2),
                                    invited=[supplier], cluster=CLUSTER)
@@ -249,10 +267,17 @@ def scene(marketplace: Marketplace, clock: SettableClock) -> Iterator[Scene]:
                for role in ROLES}
     other = accounts.add_member(b, email="all@osaka.example.jp", name="other",
                                 password_hash=password_hash, roles=list(ROLES))
+    run_id = uuid.uuid4()
+    with marketplace.engine.begin() as connection:
+        connection.execute(sa.insert(verify_runs).values(
+            id=run_id, started_by=members["auditor"].id, organisation_id=a,
+            started_at=clock(), phase="entries", done=1, total=2, updated_at=clock(),
+            running=True))
     ids = {"lot_id": str(lot_id), "need_id": str(need_id), "bid_id": str(bid_id),
            "rfq_id": str(rfq_id), "question_id": str(question_id), "number": number,
            "member_id": str(members["admin"].id), "organisation_id": str(a),
-           "quote_id": str(quote_id)}
+           "quote_id": str(quote_id), "position": str(bid_position), "run_id": str(run_id),
+           "file_name": f"{checkpoint.id}.json"}
     with serving(app) as base_url:
         yield Scene(base_url, marketplace, accounts, members, other, ids)
 
@@ -305,7 +330,7 @@ def test_every_page_answers_whole_and_as_an_htmx_fragment(scene: Scene) -> None:
         for kind, response in (("whole", whole), ("htmx", fragment)):
             if response.status_code >= 500 or response.status_code in (401, 303):
                 wrong.append(f"{kind} {path}: {response.status_code}")
-        fragment_only = path.endswith(("/progress", "-row", "/removed"))
+        fragment_only = path.endswith(("/progress", "-row", "/removed", "/receipt"))
         if whole.status_code == 200 and not fragment_only and "<html" not in whole.text:
             wrong.append(f"whole {path}: not a whole page")
 
@@ -319,7 +344,7 @@ def test_another_organisations_records_are_not_found_and_nothing_changes(scene: 
     wrong = []
     with scene.client(scene.other) as client:
         for method, path, _policy in MEMBER_ROUTES:
-            if "{" not in path:
+            if "{" not in path or path.startswith(DEPLOYMENT_WIDE):
                 continue
             response = request(client, method, scene.path(path))
             if response.status_code not in (400, 403, 404, 422):
