@@ -36,6 +36,9 @@ from events.database import reading
 from events.integrity_tables import checkpoints as checkpoints_table
 
 BODY_HEADER = "kyodo-checkpoint/1"
+#: A checkpoint's JSON fields. ``id`` and ``reason`` are the server's notes, not signed.
+CHECKPOINT_FIELDS = frozenset({"id", "origin", "tree_size", "root_hash", "time", "reason",
+                               "key_id", "public_key", "signature"})
 
 
 class CheckpointError(ValueError):
@@ -134,19 +137,25 @@ def checkpoint_from_json(document: Any) -> Checkpoint:
     (The signature is not checked here: call ``check_signature``.)"""
     if not isinstance(document, dict):
         raise CheckpointError("a checkpoint is a JSON object")
+    missing, extra = CHECKPOINT_FIELDS - document.keys(), document.keys() - CHECKPOINT_FIELDS
+    if missing or extra:
+        raise CheckpointError(f"a checkpoint has exactly the fields {sorted(CHECKPOINT_FIELDS)}"
+                              f" (missing {sorted(missing)}, unknown {sorted(extra)})")
     reader = _Fields(document, "checkpoint")
     made_at_text = reader.text("time")
     try:
         made_at = datetime.strptime(made_at_text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError:
-        raise CheckpointError(f"checkpoint time {made_at_text!r} is not RFC 3339 UTC "
-                              "(2026-11-21T03:00:00.000000Z)") from None
+        made_at = None
+    if made_at is None or rfc3339(made_at) != made_at_text:
+        raise CheckpointError(f"checkpoint time {made_at_text!r} is not RFC 3339 UTC with "
+                              "microseconds (2026-11-21T03:00:00.000000Z)")
     checkpoint = Checkpoint(
         id=reader.integer("id"), origin=reader.text("origin"),
         tree_size=reader.integer("tree_size"), root_hash=reader.hex_hash("root_hash"),
         made_at=made_at, public_key=reader.base64("public_key", 32),
         signature=reader.base64("signature", 64), reason=reader.text("reason"))
-    if "key_id" in document and document["key_id"] != checkpoint.key_id:
+    if document["key_id"] != checkpoint.key_id:
         raise CheckpointError("checkpoint key_id does not name its public key")
     return checkpoint
 

@@ -177,7 +177,8 @@ class LedgerApplication(Application[UUID]):
 
     def checkpoint(self, reason: str) -> Checkpoint | None:
         """Signs the tree head over every entry so far, unless the latest checkpoint already
-        covers them all (then that one is returned); None when there is no signing key.
+        covers them all (then that one is returned); None when there is no signing key or no
+        entry yet.
 
         The tree is extended from the latest checkpoint under the write lock, so the cost is
         that of the entries since, and two workers never sign two heads of one size."""
@@ -188,10 +189,16 @@ class LedgerApplication(Application[UUID]):
             latest = self.checkpoints.latest(connection)
             built = 0 if latest is None else latest.tree_size
             size = tree.leaf_count(connection)
+            if size == 0:
+                return None  # nothing to sign yet
             if latest is not None and size <= built:
                 return latest
             root = tree.extend(connection, built, size)
+            # Never dated before the latest (another worker's clock may run a little ahead):
+            # checkpoints' times rise with their sizes, and verify holds them to it.
             made_at, reason = self.clock(), reason[:40]
+            if latest is not None and made_at < latest.made_at:
+                made_at = latest.made_at
             signature = self.signer.sign(signed_body(self.origin, size, root, made_at))
             checkpoint_id = connection.execute(checkpoints_table.insert().values(
                 origin=self.origin, tree_size=size, root_hash=root, made_at=made_at,

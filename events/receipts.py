@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import struct
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -120,7 +121,12 @@ def check_receipt(document: Any, trusted_key: bytes | None = None) -> ReceiptChe
         proof = _hashes(document["inclusion_proof"], "inclusion_proof")
     except CheckpointError as error:
         raise ReceiptError(str(error)) from None
-    if entry_hash(position, aggregate_id, version, entry["topic"], state) != leaf:
+    try:
+        hashed = entry_hash(position, aggregate_id, version, entry["topic"], state)
+    except (struct.error, UnicodeEncodeError, OverflowError, ValueError):
+        raise ReceiptError("the entry's position, version or topic is outside what an entry "
+                           "can hold") from None
+    if hashed != leaf:
         raise ReceiptError(f"the entry at position {position} does not hash to the receipt's "
                            "leaf hash")
     try:
@@ -173,6 +179,9 @@ def _parse(document: Any) -> dict[str, Any]:
             document = json.loads(document)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ReceiptError(f"not JSON: {error}") from None
+        except (RecursionError, ValueError):
+            raise ReceiptError("not JSON a receipt or proof could be: nested too deep or a "
+                               "number too long") from None
     if not isinstance(document, dict):
         raise ReceiptError("a receipt or proof is a JSON object")
     return document

@@ -30,7 +30,7 @@ from events import merkle
 from events.checkpoints import Checkpoint, CheckpointError, checkpoint_of
 from events.entries import entry_hash
 from events.integrity_tables import checkpoints as checkpoints_table
-from events.integrity_tables import leaves
+from events.integrity_tables import leaves, tree_nodes
 from events.ledger import LedgerApplication
 from events.store import event_store_tables
 
@@ -58,18 +58,48 @@ class VerificationFailed(Exception):
         self.problem = problem
 
 
-def entry_count(app: LedgerApplication) -> int:
+@dataclass(frozen=True)
+class Extent:
+    """The ledger as it stood when the verify began, read in one statement (one snapshot):
+    entries and checkpoints added while it runs are left for the next verify."""
+
+    entries: int
+    last_position: int
+    leaves: int
+    last_checkpoint: int
+    built: int
+    """The size of the tree the stored nodes cover: the largest checkpoint's."""
+
+
+def extent(app: LedgerApplication) -> Extent:
     events = event_store_tables(app.name)["events"]
+    query = sa.select(
+        sa.select(sa.func.count()).select_from(events).scalar_subquery(),
+        sa.select(sa.func.max(events.c.id)).scalar_subquery(),
+        sa.select(sa.func.max(leaves.c.leaf_index)).scalar_subquery(),
+        sa.select(sa.func.max(checkpoints_table.c.id)).scalar_subquery(),
+        sa.select(sa.func.max(checkpoints_table.c.tree_size)).scalar_subquery())
     with app.engine.connect() as connection:
-        return int(connection.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
+        entries, last_position, last_leaf, last_checkpoint, built = connection.execute(
+            query).one()
+    return Extent(int(entries or 0), int(last_position or 0),
+                  0 if last_leaf is None else int(last_leaf) + 1,
+                  int(last_checkpoint or 0), int(built or 0))
 
 
-def checkpoints_in_order(app: LedgerApplication) -> Iterator[Checkpoint]:
-    """Every checkpoint by (tree size, id), read in pages."""
+def entry_count(app: LedgerApplication) -> int:
+    return extent(app).entries
+
+
+def checkpoints_in_order(app: LedgerApplication, last_id: int | None = None
+                         ) -> Iterator[Checkpoint]:
+    """Every checkpoint by (tree size, id), read in pages (those with id ≤ ``last_id``)."""
     query = (sa.select(checkpoints_table)
              .where(sa.tuple_(checkpoints_table.c.tree_size, checkpoints_table.c.id)
                     > sa.tuple_(sa.bindparam("size"), sa.bindparam("id")))
              .order_by(checkpoints_table.c.tree_size, checkpoints_table.c.id).limit(1000))
+    if last_id is not None:
+        query = query.where(checkpoints_table.c.id <= last_id)
     size, checkpoint_id = -1, -1
     with app.engine.connect() as connection:
         while rows := connection.execute(query, {"size": size, "id": checkpoint_id}).all():
@@ -78,12 +108,14 @@ def checkpoints_in_order(app: LedgerApplication) -> Iterator[Checkpoint]:
             size, checkpoint_id = rows[-1].tree_size, rows[-1].id
 
 
-def check_checkpoints(app: LedgerApplication, trusted_key: bytes | None) -> int:
+def check_checkpoints(app: LedgerApplication, trusted_key: bytes | None,
+                      scope: Extent | None = None) -> int:
     """Pass 1 (see the module); returns the number of checkpoints."""
+    scope = scope or extent(app)
     previous: Checkpoint | None = None
     origin: str | None = None
     count = 0
-    for checkpoint in checkpoints_in_order(app):
+    for checkpoint in checkpoints_in_order(app, scope.last_checkpoint):
         count += 1
         label = f"checkpoint #{checkpoint.id} ({checkpoint.tree_size} entries)"
         try:
@@ -94,6 +126,9 @@ def check_checkpoints(app: LedgerApplication, trusted_key: bytes | None) -> int:
         if checkpoint.origin != origin:
             raise VerificationFailed(Problem(None, (
                 f"{label} is of ledger {checkpoint.origin!r}, the others of {origin!r}")))
+        if checkpoint.tree_size == 0 and checkpoint.root_hash != merkle.EMPTY_ROOT:
+            raise VerificationFailed(Problem(None, (
+                f"{label} signs a root for no entries other than SHA-256 of nothing")))
         if previous is not None:
             if (previous.tree_size == checkpoint.tree_size
                     and previous.root_hash != checkpoint.root_hash):
@@ -108,34 +143,42 @@ def check_checkpoints(app: LedgerApplication, trusted_key: bytes | None) -> int:
 
 
 def check_entries(app: LedgerApplication, progress: Progress | None = None, total: int = 0,
-                  on_event: Callable[[Any, int], None] | None = None) -> int:
+                  on_event: Callable[[Any, int], None] | None = None,
+                  scope: Extent | None = None) -> int:
     """Pass 2 (see the module); ``on_event`` is given each decoded event with its position.
     Returns the number of entries."""
-    frontier = merkle.Frontier()
-    due = checkpoints_in_order(app)
+    scope = scope or extent(app)
+    nodes = _StoredNodes(app, scope.built)
+    frontier = merkle.Frontier(on_node=nodes.computed)
+    due = (c for c in checkpoints_in_order(app, scope.last_checkpoint) if c.tree_size > 0)
     next_checkpoint = next(due, None)
     aggregates = _Aggregates(app)
     count, last_position = 0, 0
-    for batch in _entries_with_leaves(app):
+    for batch in _entries_with_leaves(app, scope):
         hashed: list[bytes] = []
-        for position, raw_id, version, topic, state, leaf_position, stored in batch:
+        for position, raw_id, version, topic, state, leaf in batch:
             if position is None:
-                raise VerificationFailed(Problem(leaf_position, (
+                raise VerificationFailed(Problem(leaf[1], (
                     "the entry is missing (deleted): its leaf is stored, the ledger ends "
                     "before it")))
-            if leaf_position is None or leaf_position > position:
+            if leaf is None or leaf[1] > position:
                 raise VerificationFailed(Problem(position, (
                     "this entry has no leaf: it was inserted outside the ledger")))
+            leaf_index, leaf_position, stored = leaf
+            if leaf_index != count:
+                raise VerificationFailed(Problem(position, (
+                    f"the entry and leaf after position {last_position} are missing "
+                    f"(deleted): this entry's leaf is {leaf_index}, not {count}")))
             if leaf_position < position:
                 raise VerificationFailed(Problem(leaf_position, (
                     f"the entry is missing (deleted); the next entry is at {position}")))
-            aggregate_id = aggregates.uuid(raw_id)
             try:
-                leaf = entry_hash(position, aggregate_id, version, topic, state)
+                aggregate_id = aggregates.uuid(raw_id)
+                hashed_leaf = entry_hash(position, aggregate_id, version, topic, state)
             except (TypeError, ValueError, OverflowError, struct.error) as error:
                 raise VerificationFailed(Problem(position, (
                     f"the stored entry cannot be read: {error}"))) from None
-            if leaf != stored:
+            if hashed_leaf != stored:
                 raise VerificationFailed(Problem(position, (
                     f"the stored entry ({topic.rsplit('.', 1)[-1]} v{version} of "
                     f"{aggregate_id}) does not hash to its leaf: it was changed after it was "
@@ -143,23 +186,25 @@ def check_entries(app: LedgerApplication, progress: Progress | None = None, tota
             event = aggregates.apply(position, raw_id, aggregate_id, version, topic, state)
             if on_event is not None:
                 on_event(event, position)
-            hashed.append(leaf)
+            hashed.append(hashed_leaf)
             last_position = position
+            count += 1
         positions = [row[0] for row in batch]
-        if (len(hashed) & (len(hashed) - 1) == 0 and count % len(hashed) == 0
-                and (next_checkpoint is None or next_checkpoint.tree_size > count + len(hashed))):
+        start = count - len(hashed)
+        if (hashed and len(hashed) & (len(hashed) - 1) == 0 and start % len(hashed) == 0
+                and (next_checkpoint is None or next_checkpoint.tree_size > count)):
             frontier.append_perfect(hashed)  # a whole aligned batch: hashed at once
-            count += len(hashed)
         else:
-            for leaf, position in zip(hashed, positions, strict=True):
-                frontier.append(leaf)
-                count += 1
-                while next_checkpoint is not None and next_checkpoint.tree_size == count:
+            for leaf_hash, position in zip(hashed, positions, strict=True):
+                frontier.append(leaf_hash)
+                while (next_checkpoint is not None
+                       and next_checkpoint.tree_size == frontier.size):
                     _check_root(frontier, next_checkpoint, position)
                     next_checkpoint = next(due, None)
         while next_checkpoint is not None and next_checkpoint.tree_size == count:
             _check_root(frontier, next_checkpoint, last_position)
             next_checkpoint = next(due, None)
+        nodes.check(start, positions)
         if progress is not None:
             progress("entries", count, total)
     if next_checkpoint is not None:
@@ -178,13 +223,50 @@ def _check_root(frontier: merkle.Frontier, checkpoint: Checkpoint, position: int
             "from what was signed")))
 
 
-#: (position, raw aggregate id, version, topic, state, leaf's position, leaf hash)
-Entry = tuple[Any, Any, int, str, bytes, Any, bytes]
+class _StoredNodes:
+    """Checks the stored subtree hashes (what receipts and later checkpoints are made from)
+    against those the entries' leaves give, batch by batch, with one range read per level."""
+
+    def __init__(self, app: LedgerApplication, built: int) -> None:
+        self.app, self.built = app, built
+        self.pending: dict[tuple[int, int], bytes] = {}
+
+    def computed(self, level: int, index: int, node: bytes) -> None:
+        if (index + 1) << level <= self.built:  # stored once a checkpoint covered it
+            self.pending[(level, index)] = node
+
+    def check(self, batch_start: int, positions: list[int]) -> None:
+        if not self.pending:
+            return
+        by_level: dict[int, list[int]] = {}
+        for level, index in self.pending:
+            by_level.setdefault(level, []).append(index)
+        query = sa.select(tree_nodes.c.node_index, tree_nodes.c.node_hash).where(
+            tree_nodes.c.level == sa.bindparam("level"),
+            tree_nodes.c.node_index.between(sa.bindparam("low"), sa.bindparam("high")))
+        with self.app.engine.connect() as connection:
+            for level, indexes in sorted(by_level.items()):
+                stored = {index: bytes(node) for index, node in connection.execute(
+                    query, {"level": level, "low": min(indexes), "high": max(indexes)})}
+                for index in sorted(indexes):
+                    if stored.get(index) != self.pending[(level, index)]:
+                        last_leaf = ((index + 1) << level) - 1 - batch_start
+                        position = positions[last_leaf] if 0 <= last_leaf < len(positions) \
+                            else None
+                        raise VerificationFailed(Problem(position, (
+                            f"the stored tree node (level {level}, index {index}) is not the "
+                            "hash of the entries under it: receipts and checkpoints made "
+                            "from it would not check")))
+        self.pending.clear()
 
 
-def _entries_with_leaves(app: LedgerApplication) -> Iterator[list[Entry]]:
+#: (position, raw aggregate id, version, topic, state, (leaf index, leaf position, leaf hash))
+Entry = tuple[Any, Any, int, str, bytes, Any]
+
+
+def _entries_with_leaves(app: LedgerApplication, scope: Extent) -> Iterator[list[Entry]]:
     """The entries in position order beside the leaves in index order, in batches: the k-th
-    entry with the k-th leaf (two sequential reads, no join). A side that ran out is None.
+    entry with the k-th leaf (two sequential reads, no join), as far as the verify's extent.
 
     Read with the driver's own cursor: SQLAlchemy's row objects cost as much as the hashing.
     """
@@ -192,43 +274,42 @@ def _entries_with_leaves(app: LedgerApplication) -> Iterator[list[Entry]]:
     mark = "?" if app.engine.dialect.name == "sqlite" else "%s"
     # Names from our own table definitions, values bound: nothing from outside is spliced.
     event_sql = (f"SELECT id, originator_id, originator_version, topic, state "  # noqa: S608
-                 f"FROM {events} WHERE id > {mark} ORDER BY id LIMIT {BATCH}")
+                 f"FROM {events} WHERE id > {mark} AND id <= {mark} ORDER BY id "
+                 f"LIMIT {BATCH}")
     leaf_sql = (f"SELECT leaf_index, position, leaf_hash FROM {leaves.name} "  # noqa: S608
-                f"WHERE leaf_index >= {mark} ORDER BY leaf_index LIMIT {BATCH}")
+                f"WHERE leaf_index >= {mark} AND leaf_index < {mark} ORDER BY leaf_index "
+                f"LIMIT {BATCH}")
     after, start = 0, 0
     with app.engine.connect() as connection:
         cursor = connection.connection.cursor()
         try:
             while True:
-                cursor.execute(event_sql, (after,))
+                cursor.execute(event_sql, (after, scope.last_position))
                 rows = cursor.fetchall()
-                cursor.execute(leaf_sql, (start,))
+                cursor.execute(leaf_sql, (start, scope.leaves))
                 leaf_rows = cursor.fetchall()
                 if not rows and not leaf_rows:
                     return
-                yield _pair(rows, leaf_rows, start)
+                yield _pair(rows, leaf_rows)
                 if rows:
                     after = rows[-1][0]
-                start += len(leaf_rows)
+                if leaf_rows:
+                    start = leaf_rows[-1][0] + 1
         finally:
             cursor.close()
 
 
-def _pair(rows: Sequence[Any], leaf_rows: Sequence[Any], start: int) -> list[Entry]:
+def _pair(rows: Sequence[Any], leaf_rows: Sequence[Any]) -> list[Entry]:
     batch: list[Entry] = []
     for k in range(max(len(rows), len(leaf_rows))):
-        row = rows[k] if k < len(rows) else None
         leaf = leaf_rows[k] if k < len(leaf_rows) else None
-        if leaf is not None and leaf[0] != start + k:
-            raise VerificationFailed(Problem(leaf[1], (
-                f"leaf {leaf[0]} stands where leaf {start + k} should: the leaves were "
-                "reordered or deleted")))
-        if row is None:
-            batch.append((None, b"", 0, "", b"", leaf[1] if leaf else None, b""))
+        if leaf is not None:
+            leaf = (leaf[0], leaf[1], bytes(leaf[2]))
+        if k >= len(rows):
+            batch.append((None, b"", 0, "", b"", leaf))
             break
-        batch.append((row[0], row[1], row[2], row[3], stored_bytes(row[4]),
-                      None if leaf is None else leaf[1],
-                      b"" if leaf is None else bytes(leaf[2])))
+        row = rows[k]
+        batch.append((row[0], row[1], row[2], row[3], stored_bytes(row[4]), leaf))
     return batch
 
 
@@ -294,5 +375,5 @@ def as_uuid(value: Any) -> UUID:
     return UUID(str(value))
 
 
-__all__ = ["Problem", "Progress", "VerificationFailed", "check_checkpoints", "check_entries",
-           "checkpoints_in_order", "entry_count"]
+__all__ = ["Extent", "Problem", "Progress", "VerificationFailed", "check_checkpoints",
+           "check_entries", "checkpoints_in_order", "entry_count", "extent"]

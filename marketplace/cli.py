@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from events import (
     ConflictError,
+    DatabaseURLError,
     check_connection,
     count_events,
     engine_for,
@@ -37,7 +38,7 @@ from marketplace.readmodels import OrganisationView
 from marketplace.settings import Settings
 
 USER_ERRORS: tuple[type[Exception], ...] = (
-    *STARTUP_ERRORS, RuleViolationError, NotFoundError, ConflictError)
+    *STARTUP_ERRORS, RuleViolationError, NotFoundError, ConflictError, DatabaseURLError)
 
 
 class _Group(click.Group):

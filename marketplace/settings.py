@@ -184,6 +184,6 @@ def _count(env: Mapping[str, str], name: str, default: int) -> int:
     text = _get(env, name)
     if text is None:
         return default
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise SettingsError(f"{name}={text!r}: use a whole number of at least 1")
     return int(text)

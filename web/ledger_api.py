@@ -71,8 +71,10 @@ class ConsistencyView(msgspec.Struct):
     proof: list[str]
 
 
+#: Ids fit a 64-bit column; a larger one is a 400, not a database error.
+MAX_ID = 2**62
 Limit = Annotated[int, QueryParameter(ge=1, le=PAGE_LIMIT)]
-CheckpointId = Annotated[int, QueryParameter(ge=1)]
+CheckpointId = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
 
 
 class LedgerController(Controller):
@@ -81,7 +83,7 @@ class LedgerController(Controller):
 
     @get("/checkpoints", sync_to_thread=True, opt=public())
     def list_checkpoints(self, marketplace: NamedDependency[Marketplace],
-                         before: Annotated[int | None, QueryParameter(ge=1)] = None,
+                         before: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
                          limit: Limit = 50) -> CheckpointPage:
         """The signed checkpoints, newest first."""
         found = marketplace.checkpoints.page(before_id=before, limit=limit + 1)
@@ -129,7 +131,8 @@ def view(checkpoint: Checkpoint) -> CheckpointView:
 
 
 def _checkpoint(marketplace: Marketplace, checkpoint_id: int) -> Checkpoint:
-    found = marketplace.checkpoints.get(checkpoint_id)
+    found = (marketplace.checkpoints.get(checkpoint_id) if 0 < checkpoint_id <= MAX_ID
+             else None)
     if found is None:
         raise CheckpointNotFoundError(f"no checkpoint has id {checkpoint_id}")
     return found

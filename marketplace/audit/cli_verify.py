@@ -92,9 +92,10 @@ def check_consistency_command(file: Path, public_key: str | None) -> None:
         first, second = check_consistency(_read(file), trusted)
     except ReceiptError as error:
         raise click.ClickException(f"{file}: the proof does not hold: {error}") from None
-    click.echo(f"{file}: the ledger of {second.tree_size} entries (checkpoint #{second.id}) "
-               f"extends the ledger of {first.tree_size} (checkpoint #{first.id}), both "
-               f"signed by {first.key_id}")
+    click.echo(f"{file}: the ledger of {second.tree_size} entries (signed at "
+               f"{second.made_at:%Y-%m-%d %H:%M:%S} UTC) extends the ledger of "
+               f"{first.tree_size} (signed at {first.made_at:%Y-%m-%d %H:%M:%S} UTC), both "
+               f"by key {first.key_id}")
 
 
 @audit.command()

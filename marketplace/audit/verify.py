@@ -25,7 +25,7 @@ from events.verify import (
     VerificationFailed,
     check_checkpoints,
     check_entries,
-    entry_count,
+    extent,
 )
 from marketplace.application import Marketplace
 from marketplace.audit.allocation_check import AllocationCheckError, check_recorded_allocation
@@ -56,7 +56,8 @@ class VerifyReport:
 def verify_ledger(marketplace: Marketplace, *, trusted_key: bytes | None = None,
                   progress: Progress | None = None, read_models: bool = True) -> VerifyReport:
     """Runs the phases in order; the report names the first problem, if any."""
-    report = VerifyReport(entries=entry_count(marketplace))
+    scope = extent(marketplace)  # what stood at the start; later entries wait for the next
+    report = VerifyReport(entries=scope.entries)
     total = report.entries
     allocated: list[int] = []
 
@@ -65,9 +66,9 @@ def verify_ledger(marketplace: Marketplace, *, trusted_key: bytes | None = None,
             allocated.append(position)
 
     steps: list[tuple[str, Callable[[], int]]] = [
-        ("checkpoints", lambda: check_checkpoints(marketplace, trusted_key)),
+        ("checkpoints", lambda: check_checkpoints(marketplace, trusted_key, scope)),
         ("entries", lambda: check_entries(marketplace, progress, total,
-                                          on_event=note_allocation)),
+                                          on_event=note_allocation, scope=scope)),
         ("allocations", lambda: _check_allocations(marketplace, allocated, progress)),
     ]
     if read_models:

@@ -87,3 +87,9 @@ def test_check_receipt_and_consistency_files(seeded: dict[str, str], tmp_path: P
         run("audit", "check-receipt", str(tmp_path / "missing.json"), env=seeded))
     assert "--public-key must be" in one_line_error(
         run("audit", "check-receipt", str(receipt), "--public-key", "short", env=seeded))
+
+
+def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
+    env = {"MARKETPLACE_VAR_DIR": str(tmp_path)}
+    line = one_line_error(run("audit", "verify", "--database", "nonsense://", env=env))
+    assert "not a database URL" in line or "unsupported database" in line

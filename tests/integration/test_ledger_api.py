@@ -72,3 +72,14 @@ def test_bad_requests_get_a_message(api: httpx.Client, marketplace: Marketplace)
         response = api.get(path)
         assert response.status_code == status, path
         assert response.json()["error"]["message"], path
+
+
+def test_ids_past_64_bits_are_a_request_error(api: httpx.Client,
+                                              marketplace: Marketplace) -> None:
+    huge = "99999999999999999999"
+    for path, status in ((f"/api/v1/ledger/checkpoints/{huge}", 404),
+                         (f"/api/v1/ledger/checkpoints?before={huge}", 400),
+                         (f"/api/v1/ledger/consistency?first=1&second={huge}", 400)):
+        response = api.get(path)
+        assert response.status_code == status, path
+        assert response.json()["error"]["message"]

@@ -202,3 +202,30 @@ def test_consistency_between_any_two_checkpoints(marketplace: Marketplace) -> No
     proof["proof"][0] = flip(proof["proof"][0])
     with pytest.raises(ReceiptError):
         check_consistency(proof, LEDGER_SIGNER.public_key)
+
+
+STRICT_CHECKPOINT = {
+    "unknown field in the checkpoint": lambda r: r["checkpoint"].__setitem__("note", "x"),
+    "time not canonical": lambda r: r["checkpoint"].__setitem__(
+        "time", r["checkpoint"]["time"].replace(".000000Z", ".0Z")),
+    "key id of another key": lambda r: r["checkpoint"].__setitem__("key_id", "0" * 16),
+    "position past 64 bits": lambda r: r["entry"].__setitem__("position", 2**64),
+    "topic too long": lambda r: r["entry"].__setitem__("topic", "x" * 70_000),
+    "topic not encodable": lambda r: r["entry"].__setitem__("topic", "\ud800"),
+}
+
+
+@pytest.mark.parametrize("mutation", STRICT_CHECKPOINT)
+def test_a_receipt_is_read_strictly(receipt: dict[str, Any], mutation: str) -> None:
+    mutated = copy.deepcopy(receipt)
+    STRICT_CHECKPOINT[mutation](mutated)
+    with pytest.raises(ReceiptError):
+        check_receipt(mutated, LEDGER_SIGNER.public_key)
+
+
+def test_pathological_json_is_refused_in_one_line() -> None:
+    for text in ("[" * 100_000 + "]" * 100_000, '{"format": ' + "9" * 5000 + "}"):
+        with pytest.raises(ReceiptError):
+            check_receipt(text)
+        with pytest.raises(ReceiptError):
+            check_consistency(text)

@@ -300,3 +300,86 @@ def test_aggregates_pushed_out_of_memory_are_rebuilt(ledger: Marketplace,
     report = run(ledger)
     assert report.ok, report.problem
     assert rebuilt  # the lots came back after their buyers' and suppliers' events
+
+
+def test_no_checkpoint_is_signed_for_an_empty_ledger(marketplace: Marketplace) -> None:
+    assert marketplace.checkpoint("manual") is None
+    assert run(marketplace).ok
+
+
+def test_a_checkpoint_never_goes_back_in_time(ledger: Marketplace, clock: SettableClock) -> None:
+    latest = ledger.checkpoint("manual")
+    assert latest is not None
+    register_more = a_cluster(ledger, buyers=1, suppliers=0)
+    assert register_more.buyers
+    clock.advance(timedelta(seconds=-5))  # this worker's clock runs behind the last signer's
+    made = ledger.checkpoint("manual")
+
+    assert made is not None
+    assert made.made_at == latest.made_at
+    assert run(ledger).ok
+
+
+def test_entries_added_while_verify_runs_are_left_for_the_next(
+        ledger: Marketplace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from events import verify
+    monkeypatch.setattr(verify, "BATCH", 4)
+    added: list[int] = []
+
+    def meanwhile(phase: str, done: int, total: int) -> None:
+        if phase == "entries" and len(added) < 3:
+            a_cluster(ledger, buyers=1, suppliers=0)  # a command commits mid-verify
+            ledger.checkpoint("manual")
+            added.append(done)
+
+    report = run(ledger, progress=meanwhile, read_models=False)
+    assert report.ok, report.problem
+    assert len(added) == 3
+    assert run(ledger).ok
+
+
+def test_a_stored_tree_node_changed_is_caught(ledger: Marketplace) -> None:
+    from events.integrity_tables import tree_nodes
+
+    def change(connection: Connection) -> int:
+        row = connection.execute(sa.select(tree_nodes).where(tree_nodes.c.level == 2)
+                                 .order_by(tree_nodes.c.node_index)).first()
+        assert row is not None
+        connection.execute(tree_nodes.update().where(
+            tree_nodes.c.level == 2, tree_nodes.c.node_index == row.node_index).values(
+            node_hash=bytes(32)))
+        return int(row.node_index)
+    index = tamper(ledger, change)
+    report = run(ledger)
+    assert report.problem is not None
+    assert f"stored tree node (level 2, index {index})" in report.problem.what
+
+
+def test_an_unreadable_aggregate_id_is_a_finding_not_a_crash(ledger: Marketplace) -> None:
+    def change(connection: Connection) -> int:
+        position = middle(connection)
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql(
+                "UPDATE ledger_events SET originator_id = x'0102' WHERE id = ?", (position,))
+        else:
+            connection.execute(EVENTS.update().where(EVENTS.c.id == position).values(
+                originator_id=uuid4()))
+        return position
+    position = tamper(ledger, change)
+    report = run(ledger)
+    assert report.problem is not None
+    assert report.problem.position == position
+
+
+def test_an_entry_deleted_with_its_leaf_is_named_by_its_neighbours(ledger: Marketplace) -> None:
+    def change(connection: Connection) -> tuple[int, int]:
+        found = positions(connection)
+        gone = found[len(found) // 2]
+        connection.execute(EVENTS.delete().where(EVENTS.c.id == gone))
+        connection.execute(leaves.delete().where(leaves.c.position == gone))
+        return found[len(found) // 2 - 1], found[len(found) // 2 + 1]
+    before, after = tamper(ledger, change)
+    report = run(ledger)
+    assert report.problem is not None
+    assert report.problem.position == after
+    assert f"after position {before} are missing (deleted)" in report.problem.what
