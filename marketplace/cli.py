@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
@@ -32,6 +30,7 @@ from marketplace import schema
 from marketplace.application import OrganisationNotFoundError
 from marketplace.audit.cli import audit
 from marketplace.bootstrap import STARTUP_ERRORS, open_marketplace
+from marketplace.cli_support import atomic_file, progress_bar
 from marketplace.demo import seed_demo_cluster
 from marketplace.domain import NotFoundError, RuleViolationError
 from marketplace.readmodels import OrganisationView
@@ -112,14 +111,7 @@ def replay(batch_size: int) -> None:
     """Rebuild every read model from the ledger."""
     marketplace = open_marketplace(Settings.from_env())
     total = count_events(marketplace)
-    with click.progressbar(length=total, label="Replaying the ledger", show_pos=True,
-                           file=sys.stderr) as bar:
-        done = 0
-
-        def progress(replayed: int) -> None:
-            nonlocal done
-            bar.update(replayed - done)
-            done = replayed
+    with progress_bar(total, "Replaying the ledger") as progress:
         replayed = rebuild_read_models(marketplace, batch_size=batch_size, progress=progress)
     click.echo(f"replayed {replayed} events into the read models", err=True)
 
@@ -255,7 +247,8 @@ def allocate_lot(input_path: str, output_path: str | None) -> None:
     if output_path is None or output_path == "-":
         sys.stdout.buffer.write(text.encode())
         return
-    _write_atomically(Path(output_path), text.encode())
+    with atomic_file(Path(output_path)) as file:
+        file.write(text.encode())
     click.echo(f"{_summary(result)}; wrote {output_path}", err=True)
 
 
@@ -274,28 +267,6 @@ def _read_json(path: str, label: str) -> Any:
         raise click.ClickException(f"{label} is not UTF-8 text") from None
     except (ValueError, RecursionError) as error:  # a 5,000-digit number, a 10,000-deep list
         raise click.ClickException(f"{label} is not usable JSON: {error}") from None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Writes beside ``path``, then renames: the file is the old one or the whole new one."""
-    temporary: Path | None = None
-    try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp", delete=False) as file:
-            temporary = Path(file.name)
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # as any new file, not a temporary file's 0600
-        os.replace(temporary, path)
-        temporary = None
-    except OSError as error:
-        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
 
 
 def _summary(result: dict[str, Any]) -> str:

@@ -6,22 +6,16 @@ the end, so FILE is the old one or the whole new one, never a part.
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
 
 import click
 
 from marketplace.audit.cli import audit
-from marketplace.audit.export import Progress, count_events, write_jsonl
+from marketplace.audit.export import count_events, write_jsonl
 from marketplace.audit.ocds import DEFAULT_OCID_PREFIX, count_processes, write_record_package
 from marketplace.bootstrap import open_marketplace
+from marketplace.cli_support import atomic_file, progress_bar
 from marketplace.settings import Settings
 
 FORMATS = ("jsonl", "ocds")
@@ -64,7 +58,7 @@ def export(format_name: str | None, output_path: str | None, ocid_prefix: str,
     path = Path(output_path)
     if format_name == "jsonl":
         with atomic_file(path) as file, \
-                _progress(count_events(marketplace, end=end), "Exporting the ledger") as bar:
+                progress_bar(count_events(marketplace, end=end), "Exporting the ledger") as bar:
             written = write_jsonl(marketplace, file, end=end, batch_size=batch_size,
                                   progress=bar)
         click.echo(f"exported {written} events, positions 1 to {end}, to {path}", err=True)
@@ -73,50 +67,10 @@ def export(format_name: str | None, output_path: str | None, ocid_prefix: str,
     if not processes:
         raise click.ClickException("the ledger holds no lot or RFQ, and an OCDS record "
                                    "package needs at least one; nothing was written")
-    with atomic_file(path) as file, _progress(processes, "Exporting lots and RFQs") as bar:
+    with atomic_file(path) as file, progress_bar(processes, "Exporting lots and RFQs") as bar:
         written = write_record_package(marketplace, file, end=end, ocid_prefix=ocid_prefix,
                                        publisher=publisher, progress=bar)
     click.echo(f"exported {written} lots and RFQs as an OCDS record package, up to position "
                f"{end}, to {path}", err=True)
 
 
-@contextmanager
-def atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A file written beside ``path`` that replaces it whole when the block ends, and is
-    removed if the block fails: ``path`` is the old file or the whole new one."""
-    if path.is_dir():  # found now, not after the export
-        raise click.ClickException(f"cannot write {path}: {os.strerror(errno.EISDIR)}")
-    try:
-        file = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",  # noqa: SIM115 (closed below)
-                                           suffix=".tmp", delete=False)
-    except OSError as error:
-        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
-    temporary: Path | None = Path(file.name)
-    try:
-        with file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(file.name, 0o666 & ~umask)  # as any new file, not a temporary file's 0600
-        os.replace(file.name, path)
-        temporary = None
-    except OSError as error:
-        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
-
-
-@contextmanager
-def _progress(total: int, label: str) -> Iterator[Progress]:
-    """A progress bar on stderr, advanced to the count it is given."""
-    with click.progressbar(length=total, label=label, show_pos=True, file=sys.stderr) as bar:
-        done = 0
-
-        def advance(count: int) -> None:
-            nonlocal done
-            bar.update(count - done)
-            done = count
-        yield advance
