@@ -1,9 +1,12 @@
 """The ledger for people: auditors browse its entries and run verify; anyone reads its signed
 checkpoints; every member downloads the receipts of the entries it may have.
 
-The ledger is one log for the whole deployment, and an auditor audits all of it (verify covers
-every entry), so these pages are not limited to the lots open to the auditor's organisation;
-sealed offers stay sealed (``marketplace.audit.sealing``), to auditors too.
+Any organisation's admin can make its own members auditors, so an auditor browses the entries
+its organisation may see (``marketplace.audit.ledger_browse``): those of the lots open to it,
+as on the time-travel pages, of its RFQs, its own, and the organisations' public profiles; any
+other entry is not found, and is not listed. Sealed offers stay sealed
+(``marketplace.audit.sealing``), to auditors too. Verify still checks the whole ledger, the
+one log of the deployment, and its runs show only positions and what is wrong at them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from marketplace.audit.ledger_entry import stored_entry
 from marketplace.audit.verify_runs import VerifyRuns
 from web.auth import marketplace_of, members, public, require_member
 from web.ledger_views import entry_context, entry_row, ledger_query
+from web.lots_api import viewer_for
 from web.render import page, see_other, t
 
 AUDITORS = members(MemberRole.AUDITOR)
@@ -48,15 +52,17 @@ class LedgerPages(Controller):
                since: Annotated[str | None, QueryParameter(name="from")] = None,
                until: Annotated[str | None, QueryParameter(name="to")] = None,
                before: FromQuery[str | None] = None) -> Response[Any]:
-        """Entries newest first, filtered; htmx asks for the next rows as the list scrolls."""
+        """The entries the organisation may see, newest first, filtered; htmx asks for the
+        next rows as the list scrolls."""
         marketplace = marketplace_of(request)
+        member = require_member(request)
         browser = LedgerBrowser(marketplace)
         types = event_types()
         query = ledger_query(request, {"lot": lot, "organisation": organisation,
                                        "type": event_type, "from": since, "to": until,
-                                       "before": before}, require_member(request).time_zone,
-                             types)
-        found = None if query.errors else browser.page(query.filters, before=query.before)
+                                       "before": before}, member.time_zone, types)
+        found = None if query.errors else browser.page(
+            query.filters, viewer_for(marketplace, member.organisation_id), before=query.before)
         return page(request, "audit/ledger.html", {
             "query": query, "errors": query.errors, "event_types": types,
             # The scrolled rows need no form: the list of organisations only for the page.
@@ -71,29 +77,36 @@ class LedgerPages(Controller):
     @get("/audit/ledger/{position:int}", opt=AUDITORS, sync_to_thread=True)
     def entry(self, request: Request[Any, Any, Any],
               position: FromPath[int]) -> Response[Any]:
-        """One entry: its data (unless sealed), its encoding and leaf, its receipt's proof."""
+        """One entry the organisation may see: its data (unless sealed), its encoding and leaf,
+        its receipt's proof."""
         marketplace = marketplace_of(request)
-        stored = stored_entry(marketplace, position)
-        if stored is None:
+        member = require_member(request)
+        viewer = viewer_for(marketplace, member.organisation_id)
+        browser = LedgerBrowser(marketplace)
+        indexed = browser.entry(position, viewer)
+        stored = None if indexed is None else stored_entry(marketplace, position)
+        if indexed is None or stored is None:
             raise NotFoundException(t(request, "The ledger has no entry at position %(position)s.",
                                       position=position))
-        member = require_member(request)
-        may_download = LedgerBrowser(marketplace).may_have_receipt(
-            position, member.organisation_id, auditor=True)
-        return page(request, "audit/entry.html",
-                    entry_context(request, marketplace, stored, may_download=may_download))
+        may_download = browser.may_have_receipt(position, member.organisation_id,
+                                                auditor=viewer)
+        return page(request, "audit/entry.html", entry_context(
+            request, marketplace, stored, indexed, may_download=may_download))
 
     @get("/ledger/entries/{position:int}/receipt", opt=members(), sync_to_thread=True)
     def receipt(self, request: Request[Any, Any, Any],
                 position: FromPath[int]) -> Response[Any]:
-        """The entry's receipt file, for a party to the entry, or an auditor when the entry is
-        not sealed; to anyone else there is no such entry."""
+        """The entry's receipt file, for the organisation that made it or is bound by it, or
+        an auditor when it may see the entry and the entry is not sealed; to anyone else there
+        is no such entry (``marketplace.audit.ledger_browse``)."""
         member = require_member(request)
         marketplace = marketplace_of(request)
         missing = t(request, "The ledger has no entry at position %(position)s.",
                     position=position)
-        if not LedgerBrowser(marketplace).may_have_receipt(
-                position, member.organisation_id, auditor=member.has(MemberRole.AUDITOR)):
+        auditor = (viewer_for(marketplace, member.organisation_id)
+                   if member.has(MemberRole.AUDITOR) else None)
+        if not LedgerBrowser(marketplace).may_have_receipt(position, member.organisation_id,
+                                                           auditor=auditor):
             raise NotFoundException(missing)
         return receipt_file(marketplace, position, missing=missing, unsigned=t(
             request, "No signed checkpoint covers this entry yet, and this server has no key "
@@ -128,8 +141,9 @@ class LedgerPages(Controller):
                     before: FromQuery[str | None] = None) -> Response[Any]:
         """The signed checkpoints, newest first, and the key that signs them."""
         marketplace = marketplace_of(request)
-        before_id = (int(before) if before and before.isdigit() and len(before) <= 10
-                     and int(before) <= MAX_CHECKPOINT_ID else None)
+        # isascii: ``isdigit`` alone admits digits such as ``²``, which ``int`` refuses.
+        before_id = (int(before) if before and before.isascii() and before.isdigit()
+                     and len(before) <= 10 and int(before) <= MAX_CHECKPOINT_ID else None)
         found = marketplace.checkpoints.page(before_id=before_id, limit=CHECKPOINTS_PAGE + 1)
         shown = found[:CHECKPOINTS_PAGE]
         signer = marketplace.signer

@@ -3,6 +3,7 @@ wrong with them, each entry's row, an entry laid open with its receipt's proof."
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,24 +14,21 @@ from zoneinfo import ZoneInfo
 from litestar import Request
 
 from marketplace.application import Marketplace
-from marketplace.audit.ledger_browse import (
-    IndexedEntry,
-    LedgerBrowser,
-    LedgerFilter,
-    is_position,
-)
+from marketplace.audit.ledger_browse import IndexedEntry, LedgerFilter, is_position
 from marketplace.audit.ledger_entry import (
     StoredEntry,
     decoded_fields,
     encoding_fields,
     inclusion,
 )
-from marketplace.audit.sealing import EntryKey
 from web.i18n import language_of
 from web.render import t
 
 #: The query parameters of the ledger's filters, in the order the form has them.
 FILTER_NAMES = ("lot", "organisation", "type", "from", "to")
+#: The days a time filter may name: the marketplace's ledger lies well within them, and a day
+#: near the ends of the calendar would not survive the time zone or the day after it.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 @dataclass
@@ -68,6 +66,11 @@ def ledger_query(request: Request[Any, Any, Any], raw: dict[str, str | None], zo
     for name, day in (("from", since), ("to", until)):
         if values[name] and day is None:
             errors[name] = t(request, "Give a date, e.g. 2026-11-20.")
+        elif day is not None and not FIRST_DAY <= day.date() <= LAST_DAY:
+            errors[name] = t(request, "Give a date from %(first)s to %(last)s.",
+                             first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+    if errors.keys() & {"from", "to"}:
+        since = until = None
     if since is not None and until is not None and until < since:
         errors["to"] = t(request, "The end of the time range comes before its start.")
     before = _whole(raw.get("before"))
@@ -95,7 +98,10 @@ def _day(text: str, zone: str) -> datetime | None:
 
 
 def _whole(text: str | None) -> int | None:
-    if not text or not text.strip().isdigit() or not is_position(int(text)):
+    """A position written in at most 19 ASCII digits (``isdigit`` alone admits ``²``, and
+    ``int`` refuses it, and refuses thousands of digits)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 19) or not is_position(int(text)):
         return None
     return int(text)
 
@@ -108,24 +114,27 @@ def entry_row(request: Request[Any, Any, Any], entry: IndexedEntry) -> dict[str,
 
 
 def entry_context(request: Request[Any, Any, Any], marketplace: Marketplace,
-                  stored: StoredEntry, *, may_download: bool) -> dict[str, Any]:
-    """An entry laid open: decoded, encoded, its leaf, its receipt's proof."""
+                  stored: StoredEntry, indexed: IndexedEntry, *,
+                  may_download: bool) -> dict[str, Any]:
+    """An entry laid open: decoded (None when it no longer decodes), encoded, its leaf, its
+    receipt's proof. A sealed entry shows neither its content nor its length."""
     event_type = stored.topic.partition(":")[2]
-    aggregate_type = event_type.split(".")[0]
-    browser = LedgerBrowser(marketplace)
-    indexed = browser.entry(stored.position)
-    key = EntryKey(stored.position, event_type, aggregate_type, stored.aggregate_id)
-    seal = indexed.seal if indexed is not None else browser.seal_of(key)
+    seal = indexed.seal
     earliest = (None if stored.leaf_index is None
                 else marketplace.checkpoints.covering(stored.leaf_index, earliest=True))
+    try:
+        recomputed: str | None = stored.recomputed_hash.hex()
+        encoded_length: int | None = len(stored.encoded)
+    except struct.error:  # a topic changed past the u16 its length is encoded in
+        recomputed = encoded_length = None
     return {
-        "stored": stored, "event_type": event_type, "aggregate_type": aggregate_type,
-        "row": None if indexed is None else entry_row(request, indexed),
+        "stored": stored, "event_type": event_type, "aggregate_type": indexed.aggregate_type,
+        "row": entry_row(request, indexed),
         "seal": seal,
         "fields": [] if seal is not None else decoded_fields(marketplace, stored),
         "encoding": encoding_fields(stored, sealed=seal is not None),
-        "encoded_length": len(stored.encoded),
-        "recomputed": stored.recomputed_hash.hex(),
+        "encoded_length": None if seal is not None else encoded_length,
+        "recomputed": recomputed,
         "leaf": None if stored.leaf_hash is None else stored.leaf_hash.hex(),
         "inclusion": inclusion(marketplace, stored), "earliest": earliest,
         "may_download": may_download,

@@ -1,9 +1,27 @@
 """Browsing the ledger: its entries newest first, filtered by lot, organisation, event type and
-time, a page at a time; who is party to an entry and who may have its receipt.
+time, a page at a time; which entries an auditor's organisation may see, and who may have an
+entry's receipt.
 
 Read from the ledger index (``marketplace.readmodels.ledger_index``) and the leaves. A sealed
 entry keeps its type, time and round but not its parties, and an organisation filter does not
 match it: who made an offer is part of what is sealed.
+
+What an auditor sees. Any organisation's admin can make its own members auditors, so an
+auditor sees what its organisation may see, as on the time-travel pages: the entries of the
+lots open to it (the lot queries' visibility, ``Viewer``), of the RFQs it issued, was invited
+to or quoted on, the entries it is party to, and every organisation's public profile
+(registered, updated, supplier profile published; not another's API tokens).
+
+Who may have a receipt. A receipt holds the entry's whole stored content, so it is a record of
+one's own commitment: a member or API token has the receipts of the entries its organisation
+made or is bound by as an offeror or a committer (its own events and needs, the lot it
+opened, its commitments, the bids it leads or is named in by their own shares, its quotes and
+questions, and, as an RFQ's buyer, the RFQ's entries but its suppliers' quotes and questions),
+its own sealed offers included. The end of a round (``Lot.Closed``, ``Lot.Cancelled``,
+``Lot.Allocated``, ``Rfq.Closed``, ``Rfq.Cancelled``) records what everyone in it put in, the
+buyers' limits and the bids, and is nobody's own; an award and its purchase order list every
+supplier's prices, and are the buyer's alone. An auditor has, besides, the receipt of any
+entry it may see that is not sealed now.
 """
 
 from __future__ import annotations
@@ -19,12 +37,15 @@ from sqlalchemy.engine import Connection
 
 from events import LedgerApplication, reading
 from events.integrity_tables import leaves
-from marketplace.audit.sealing import EntryKey, Seal, seal_of, sealed_clause, seals
+from marketplace.audit.sealing import EntryKey, Seal, sealed_clause, seals
 from marketplace.domain import Organisation
 from marketplace.domain.lot import Lot
 from marketplace.domain.need import Need
 from marketplace.domain.rfq import Rfq
-from marketplace.readmodels.ledger_index import ledger_index, ledger_index_parties
+from marketplace.readmodels.ledger_index import QUOTE_EVENTS, ledger_index, ledger_index_parties
+from marketplace.readmodels.lot_queries import Viewer, open_to, takes_part
+from marketplace.readmodels.lot_tables import lots
+from marketplace.readmodels.rfq_tables import rfq_invitations, rfq_quotes, rfqs
 from marketplace.readmodels.tables import organisations
 
 #: The aggregates whose events the ledger holds.
@@ -34,6 +55,14 @@ PAGE_SIZE = 50
 MAX_POSITION = 2**63 - 1
 #: The most organisations offered in the filter's list.
 ORGANISATIONS_LIMIT = 2000
+#: An organisation's public profile: every auditor may see it.
+PUBLIC_PROFILE_EVENTS = frozenset({"Organisation.Registered", "Organisation.ProfileUpdated",
+                                   "Organisation.SupplierProfilePublished"})
+#: The ends of rounds: what everyone in the round put in, nobody's own commitment.
+ROUND_ENDS = frozenset({"Lot.Closed", "Lot.Cancelled", "Lot.Allocated", "Rfq.Closed",
+                        "Rfq.Cancelled"})
+#: An RFQ's entries its suppliers make; the buyer makes the others.
+SUPPLIERS_RFQ_ENTRIES = QUOTE_EVENTS | {"Rfq.QuestionAsked"}
 
 
 @dataclass(frozen=True)
@@ -104,10 +133,12 @@ class LedgerBrowser:
     def __init__(self, app: LedgerApplication) -> None:
         self.engine = app.engine
 
-    def page(self, filters: LedgerFilter, *, before: int | None = None,
+    def page(self, filters: LedgerFilter, viewer: Viewer, *, before: int | None = None,
              limit: int = PAGE_SIZE) -> LedgerPage:
-        """The entries before position ``before`` (all, without it), newest first."""
-        query = _select().order_by(ledger_index.c.position.desc()).limit(limit + 1)
+        """The entries ``viewer`` may see before position ``before`` (all, without it), newest
+        first."""
+        query = (_select().where(visible_to(viewer))
+                 .order_by(ledger_index.c.position.desc()).limit(limit + 1))
         if before is not None:
             query = query.where(ledger_index.c.position < before)
         query = _filtered(query, filters)
@@ -117,11 +148,13 @@ class LedgerBrowser:
             entries = _completed(connection, [_entry(row) for row in rows[:limit]])
         return LedgerPage(entries, entries[-1].position if more and entries else None)
 
-    def entry(self, position: int) -> IndexedEntry | None:
+    def entry(self, position: int, viewer: Viewer) -> IndexedEntry | None:
+        """The entry, if ``viewer`` may see it (None for any other, as for a missing one)."""
         if not is_position(position):
             return None
         with reading(self.engine) as connection:
-            row = connection.execute(_select().where(ledger_index.c.position == position)).first()
+            row = connection.execute(_select().where(ledger_index.c.position == position,
+                                                     visible_to(viewer))).first()
             return None if row is None else _completed(connection, [_entry(row)])[0]
 
     def is_party(self, position: int, organisation_id: UUID) -> bool:
@@ -133,15 +166,20 @@ class LedgerBrowser:
                 ledger_index_parties.c.organisation_id == organisation_id)).first() is not None
 
     def may_have_receipt(self, position: int, organisation_id: UUID, *,
-                         auditor: bool) -> bool:
-        """A party to the entry may, its own sealed offers included; an auditor may have any
-        entry's whose content is not sealed now. Nobody else (nor for a missing entry)."""
-        if self.is_party(position, organisation_id):
-            return True
-        if not auditor:
+                         auditor: Viewer | None = None) -> bool:
+        """Whether the organisation may have the entry's receipt (see the module's
+        docstring); ``auditor``: the organisation as the lot queries see it, when the one
+        asking holds the auditor role. False for a missing entry."""
+        if not is_position(position):
             return False
-        found = self.entry(position)
-        return found is not None and found.seal is None
+        with reading(self.engine) as connection:
+            if _is_own(connection, position, organisation_id):
+                return True
+            if auditor is None:
+                return False
+            row = connection.execute(_select().where(ledger_index.c.position == position,
+                                                     visible_to(auditor))).first()
+            return row is not None and not seals(connection, [_entry(row).key])
 
     def organisations(self, limit: int = ORGANISATIONS_LIMIT) -> list[Party]:
         """The organisations to filter by, by name."""
@@ -151,10 +189,44 @@ class LedgerBrowser:
                 sa.select(organisations.c.id, organisations.c.name_ja, organisations.c.name_en)
                 .order_by(name, organisations.c.id).limit(limit))]
 
-    def seal_of(self, key: EntryKey) -> Seal | None:
-        """The seal of an entry the index may not hold (yet)."""
-        with reading(self.engine) as connection:
-            return seal_of(connection, key)
+
+
+def visible_to(viewer: Viewer) -> sa.ColumnElement[bool]:
+    """The rows of ``ledger_index`` the viewer's organisation may see: its lots' and RFQs',
+    its own, and the organisations' public profiles."""
+    me = viewer.organisation_id
+    # The lot pages' own test of a lot open to the organisation (time travel uses the same).
+    open_lots = sa.select(lots.c.id).where(sa.or_(open_to(viewer), takes_part(viewer)))
+    known_rfqs = sa.select(rfqs.c.id).where(sa.or_(
+        rfqs.c.buyer_id == me,
+        sa.exists().where(rfq_invitations.c.rfq_id == rfqs.c.id,
+                          rfq_invitations.c.supplier_id == me),
+        sa.exists().where(rfq_quotes.c.rfq_id == rfqs.c.id, rfq_quotes.c.supplier_id == me)))
+    # An alias: the organisation filter joins the parties table itself.
+    mine = ledger_index_parties.alias("mine")
+    return sa.or_(
+        ledger_index.c.event_type.in_(sorted(PUBLIC_PROFILE_EVENTS)),
+        ledger_index.c.lot_id.in_(open_lots),
+        ledger_index.c.rfq_id.in_(known_rfqs),
+        sa.exists().where(mine.c.position == ledger_index.c.position,
+                          mine.c.organisation_id == me))
+
+
+def _is_own(connection: Connection, position: int, organisation_id: UUID) -> bool:
+    """The organisation made the entry or is bound by it as an offeror or a committer."""
+    row = connection.execute(
+        sa.select(ledger_index.c.event_type, ledger_index.c.aggregate_type, rfqs.c.buyer_id)
+        .select_from(ledger_index.join(ledger_index_parties, sa.and_(
+            ledger_index_parties.c.position == ledger_index.c.position,
+            ledger_index_parties.c.organisation_id == organisation_id))
+            .outerjoin(rfqs, rfqs.c.id == ledger_index.c.rfq_id))
+        .where(ledger_index.c.position == position)).first()
+    if row is None or row.event_type in ROUND_ENDS:
+        return False
+    if row.aggregate_type != "Rfq":
+        return True
+    is_buyer = bool(row.buyer_id == organisation_id)
+    return not is_buyer if row.event_type in SUPPLIERS_RFQ_ENTRIES else is_buyer
 
 
 def _select() -> sa.Select[Any]:

@@ -52,10 +52,11 @@ class EncodingField:
     name: str
     width: str
     hex: str | None
-    """None for the state: its bytes are UTF-8 JSON, shown as the text they are."""
+    """None for the state (its bytes are UTF-8 JSON, shown as the text they are) and for what
+    is hidden."""
     value: str
     hidden: bool = False
-    """A sealed entry's state: not shown."""
+    """A sealed entry's state and its length: not shown."""
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,20 @@ def stored_entry(app: LedgerApplication, position: int) -> StoredEntry | None:
                        None if leaf is None else leaf[0], None if leaf is None else leaf[1])
 
 
-def decoded_fields(app: LedgerApplication, entry: StoredEntry) -> list[tuple[str, str]]:
-    """The event's own fields, each as readable text (documents as indented JSON)."""
-    event: Any = app.mapper.to_domain_event(StoredEvent(
-        originator_id=entry.aggregate_id, originator_version=entry.version,
-        topic=entry.topic, state=entry.state))
-    return [(name, _text(value)) for name, value in vars(event).items()
-            if name not in ENVELOPE]
+def decoded_fields(app: LedgerApplication,
+                   entry: StoredEntry) -> list[tuple[str, str]] | None:
+    """The event's own fields, each as readable text (documents as indented JSON); None when
+    the stored bytes no longer decode as their event (they were changed after recording)."""
+    try:
+        event: Any = app.mapper.to_domain_event(StoredEvent(
+            originator_id=entry.aggregate_id, originator_version=entry.version,
+            topic=entry.topic, state=entry.state))
+        return [(name, _text(value)) for name, value in vars(event).items()
+                if name not in ENVELOPE]
+    # Changed bytes fail in as many ways as they can be changed (an unknown topic, JSON that
+    # is not an event's, a value no transcoding knows); each means the same: unreadable.
+    except Exception:
+        return None
 
 
 def _text(value: Any) -> str:
@@ -112,10 +120,10 @@ def _text(value: Any) -> str:
 
 def encoding_fields(entry: StoredEntry, *, sealed: bool) -> list[EncodingField]:
     """The canonical encoding as docs/ledger.md lays it out; a sealed entry's state is left
-    out (its length is not)."""
+    out, and its length too: the length of an offer would tell its shape (how many price
+    breaks, how many members)."""
     topic = entry.topic.encode("utf-8")
-    state = "" if sealed else entry.state.decode("utf-8", errors="replace")
-    return [
+    head = [
         EncodingField("format", "u8", f"{FORMAT:02x}", str(FORMAT)),
         EncodingField("position", "u64", f"{entry.position:016x}", str(entry.position)),
         EncodingField("aggregate id", "16 bytes", entry.aggregate_id.hex,
@@ -123,9 +131,15 @@ def encoding_fields(entry: StoredEntry, *, sealed: bool) -> list[EncodingField]:
         EncodingField("version", "u64", f"{entry.version:016x}", str(entry.version)),
         EncodingField("topic length", "u16", f"{len(topic):04x}", str(len(topic))),
         EncodingField("topic", f"{len(topic)} bytes", topic.hex(), entry.topic),
-        EncodingField("state length", "u32", f"{len(entry.state):08x}", str(len(entry.state))),
-        EncodingField("state", f"{len(entry.state)} bytes", None, state, hidden=sealed),
     ]
+    if sealed:
+        return [*head, EncodingField("state length", "u32", None, "", hidden=True),
+                EncodingField("state", "–", None, "", hidden=True)]
+    return [*head,
+            EncodingField("state length", "u32", f"{len(entry.state):08x}",
+                          str(len(entry.state))),
+            EncodingField("state", f"{len(entry.state)} bytes", None,
+                          entry.state.decode("utf-8", errors="replace"))]
 
 
 def inclusion(app: LedgerApplication, entry: StoredEntry) -> Inclusion | None:

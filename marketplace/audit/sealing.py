@@ -87,11 +87,6 @@ def seals(connection: Connection, entries: Iterable[EntryKey]) -> dict[int, Seal
             for entry in candidates if entry.aggregate_id in open_rounds}
 
 
-def seal_of(connection: Connection, entry: EntryKey) -> Seal | None:
-    """The entry's seal, if its content is sealed now."""
-    return seals(connection, [entry]).get(entry.position)
-
-
 def _round_states(connection: Connection, ids: set[UUID]) -> dict[UUID, tuple[Any, bool]]:
     """Each round's close time and whether it was cancelled, from the lots and RFQs."""
     if not ids:

@@ -3,8 +3,10 @@
 Auditors filter the ledger by these; receipts are given to the parties of an entry. A party is
 an organisation that acts in the entry or is bound by it: the organisation itself for its own
 events, a need's buyer, a lot's organiser for its opening, a buyer for its commitment, a bid's
-lead and consortium members for the bid, an RFQ's buyer and the supplier it deals with. A sealed
-offer's parties are its offerors only: a lot's organiser or an RFQ's buyer is no party to a bid
+lead and consortium members for the bid, an RFQ's buyer and the supplier it deals with. A bid
+placed or revised is the lead's and the members its own shares name, not those the bid had
+before: a member the revision drops is no party to terms it never agreed to. A sealed offer's
+parties are its offerors only: a lot's organiser or an RFQ's buyer is no party to a bid
 or a quote, so nothing about an offer reaches them through the index before the round closes.
 The lot's (or RFQ's) close, cancellation and clearing bind everyone in the round.
 
@@ -63,6 +65,8 @@ MANY_PARTIES = ("supplier_ids", "invited", "informed")
 DOCUMENT_PARTIES = (("shares", "organisation_id"), ("awards", "supplier_id"))
 #: Events that end a round: everyone in it is bound by them.
 ROUND_ENDS = frozenset({"Lot.Cancelled", "Lot.Closed", "Lot.Allocated", "Rfq.Closed"})
+#: Events that name a bid's whole consortium in their own shares.
+BID_TERMS_EVENTS = frozenset({"Lot.BidPlaced", "Lot.BidRevised"})
 #: Events of an RFQ's sealed quotes: the buyer is no party to them.
 QUOTE_EVENTS = frozenset({"Rfq.QuoteSubmitted", "Rfq.QuoteRevised", "Rfq.QuoteReconfirmed",
                           "Rfq.QuoteWithdrawn"})
@@ -159,7 +163,8 @@ def _lot_parties(connection: Connection, fields: dict[str, Any], event_type: str
     bid_id = fields.get("bid_id")
     if isinstance(bid_id, UUID):
         yield from _look(connection, "bid lead", bid_id)
-        yield from _look(connection, "bid members", bid_id)
+        if event_type not in BID_TERMS_EVENTS:  # those name their members in their shares
+            yield from _look(connection, "bid members", bid_id)
     need_id = fields.get("need_id")
     if isinstance(need_id, UUID):
         yield from _look(connection, "commitment buyer", lot_id, need_id=need_id)

@@ -191,7 +191,7 @@ class LotQueries:
         ``status`` is judged at ``now``: a lot past its close time is closed even before its
         close is recorded. ``prefecture`` keeps lots open to firms of that prefecture.
         """
-        query = sa.select(lots).where(_visible_to(viewer))
+        query = sa.select(lots).where(open_to(viewer))
         if status == "open":
             query = query.where(lots.c.status == "open", lots.c.closes_at > now)
         elif status == "closed":
@@ -215,7 +215,7 @@ class LotQueries:
         """A lot with the viewer's own commitments and bids; None if it may not see the lot."""
         with reading(self.engine) as connection:
             row = connection.execute(sa.select(lots).where(
-                lots.c.id == lot_id, sa.or_(_visible_to(viewer), _takes_part(viewer)))
+                lots.c.id == lot_id, sa.or_(open_to(viewer), takes_part(viewer)))
             ).mappings().one_or_none()
             if row is None:
                 return None
@@ -297,7 +297,7 @@ def _has_prefectures() -> sa.Exists:
     return has_prefectures(lots.c.id, lot_prefectures.c.lot_id)
 
 
-def _visible_to(viewer: Viewer) -> sa.ColumnElement[bool]:
+def open_to(viewer: Viewer) -> sa.ColumnElement[bool]:
     """The lot admits the viewer (cluster and prefectures), or the viewer organised it."""
     return sa.or_(lots.c.organiser_id == viewer.organisation_id, admits(
         cluster=lots.c.cluster, round_id=lots.c.id, listed_for=lot_prefectures.c.lot_id,
@@ -305,7 +305,7 @@ def _visible_to(viewer: Viewer) -> sa.ColumnElement[bool]:
         clusters=viewer.clusters))
 
 
-def _takes_part(viewer: Viewer) -> sa.ColumnElement[bool]:
+def takes_part(viewer: Viewer) -> sa.ColumnElement[bool]:
     """The viewer has a stake in the lot, even if it is no longer eligible (it moved)."""
     me = viewer.organisation_id
     return sa.or_(

@@ -34,6 +34,7 @@ ONE_PARTY = ("buyer_id", "supplier_id", "organiser_id", "member_id")
 MANY_PARTIES = ("supplier_ids", "invited", "informed")
 DOCUMENT_PARTIES = (("shares", "organisation_id"), ("awards", "supplier_id"))
 ROUND_ENDS = frozenset({"Lot.Cancelled", "Lot.Closed", "Lot.Allocated", "Rfq.Closed"})
+BID_TERMS_EVENTS = frozenset({"Lot.BidPlaced", "Lot.BidRevised"})
 QUOTE_EVENTS = frozenset({"Rfq.QuoteSubmitted", "Rfq.QuoteRevised", "Rfq.QuoteReconfirmed",
                           "Rfq.QuoteWithdrawn"})
 
@@ -182,7 +183,8 @@ class _Rounds:
                 found.update(self.lot_suppliers.get(aggregate_id, set()))
             if isinstance(fields.get("bid_id"), UUID):
                 found.update(_some(self.bid_lead.get(fields["bid_id"])))
-                found.update(self.bid_members.get(fields["bid_id"], set()))
+                if event_type not in BID_TERMS_EVENTS:  # those name their members in shares
+                    found.update(self.bid_members.get(fields["bid_id"], set()))
             if isinstance(fields.get("need_id"), UUID):
                 found.update(_some(self.commitments.get(aggregate_id, {}).get(fields["need_id"])))
         elif kind == "Rfq":

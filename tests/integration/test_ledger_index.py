@@ -1,5 +1,6 @@
 """The ledger index: each entry's lot, RFQ and parties, for every type of event; migration
-0009 fills it from the stored events exactly as the projector does."""
+0009 fills it from the stored events exactly as the projector does. What an auditor's
+organisation sees of the ledger, and who may have an entry's receipt."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from events import SettableClock, engine_for, rebuild_read_models
 from marketplace import schema
 from marketplace.application import Marketplace
-from marketplace.audit.ledger_browse import event_types
+from marketplace.audit.ledger_browse import LedgerBrowser, LedgerFilter, event_types
 from marketplace.domain.sealed_round import SETTLE
 from marketplace.readmodels.ledger_index import ledger_index, ledger_index_parties
 from tests.helpers import read_model_rows
@@ -25,14 +26,16 @@ from tests.lots_builders import (
     open_lot,
     post_need,
     register,
+    viewer,
 )
 from tests.rfq_builders import QUOTE_B
 
 
 @dataclass(frozen=True)
 class History:
-    """One of every event: a lot cleared with a bid alone and a consortium that fell apart, a
-    lot cancelled, an RFQ awarded after questions, quotes and an amendment, one cancelled."""
+    """One of every event: a lot cleared with a bid alone and a consortium that fell apart (its
+    lead going on alone), a lot cancelled, an RFQ awarded after questions, quotes and an
+    amendment, one cancelled."""
 
     organiser: UUID
     buyer: UUID
@@ -68,6 +71,7 @@ def a_history(marketplace: Marketplace, clock: SettableClock) -> History:
     consortium = marketplace.place_bid(s2, lot_id, **CONSORTIUM_TERMS, shares={s2: 600, s3: 400})
     marketplace.accept_consortium_share(s3, lot_id, consortium)
     marketplace.decline_consortium_share(s3, lot_id, consortium)
+    marketplace.revise_bid(s2, lot_id, consortium, **BID_TERMS, shares={})  # s3 is dropped
     marketplace.withdraw_bid(s2, lot_id, consortium)
     cancelled_lot = open_lot(marketplace, buyer)
     marketplace.cancel_lot(buyer, cancelled_lot, "no longer needed")
@@ -181,10 +185,10 @@ def test_a_lots_entries_name_the_lot_and_the_organisations_acting_in_them(
     assert parties("Lot.CommitmentWithdrawn") == [{h.buyer}]
     assert parties("Lot.SupplierJoined") == [{h.s1}, {h.s2}, {h.s3}]
     assert parties("Lot.BidPlaced") == [{h.s1}, {h.s2, h.s3}]
-    assert parties("Lot.BidRevised") == [{h.s1}]
+    assert parties("Lot.BidRevised") == [{h.s1}, {h.s2}]  # s3 is no party to terms without it
     assert parties("Lot.ConsortiumShareAccepted") == [{h.s2, h.s3}]
     assert parties("Lot.ConsortiumShareDeclined") == [{h.s2, h.s3}]
-    assert parties("Lot.BidWithdrawn") == [{h.s2, h.s3}]
+    assert parties("Lot.BidWithdrawn") == [{h.s2}]
     assert parties("Lot.Cancelled") == [{h.buyer}]
     everyone_left = {h.organiser, h.s1, h.s2, h.s3}  # the buyer withdrew its commitment
     assert parties("Lot.Closed") == [everyone_left]
@@ -239,3 +243,56 @@ def test_migration_0009_fills_the_index_as_the_projector_does(
     schema.upgrade(migrated_url)
 
     assert index_tables(migrated_url) == live
+
+
+def test_a_receipt_is_the_organisations_own_commitment_never_a_whole_round(
+        history: History, marketplace: Marketplace, migrated_url: str) -> None:
+    rows, h = indexed(migrated_url), history
+    browser = LedgerBrowser(marketplace)
+
+    def holders(event_type: str, number: int = 0) -> set[UUID]:
+        position = rows[event_type][number].position
+        return {o for o in (h.organiser, h.buyer, h.s1, h.s2, h.s3)
+                if browser.may_have_receipt(position, o)}
+
+    for event_type in ("Lot.Closed", "Lot.Allocated", "Lot.Cancelled", "Rfq.Closed",
+                       "Rfq.Cancelled"):
+        assert holders(event_type) == set(), event_type  # they hold everyone's limits and bids
+    assert holders("Rfq.Awarded") == holders("Rfq.PurchaseOrderIssued") == {h.organiser}
+    assert holders("Rfq.Issued") == holders("Rfq.QuestionAnswered") == {h.organiser}
+    assert holders("Rfq.QuestionAsked") == holders("Rfq.QuoteRevised") == {h.s1}
+    assert holders("Lot.Opened") == holders("Need.Revised") == {h.organiser}
+    assert holders("Lot.NeedPooled", 1) == holders("Organisation.ApiTokenRevoked") == {h.buyer}
+    assert holders("Lot.BidPlaced", 1) == {h.s2, h.s3}
+    assert holders("Lot.BidRevised", 1) == {h.s2}  # not s3, whom the revision dropped
+
+
+def test_an_auditor_sees_its_organisations_lots_rfqs_and_own_entries_and_public_profiles(
+        history: History, marketplace: Marketplace, migrated_url: str) -> None:
+    rows, h = indexed(migrated_url), history
+    outsider = register(marketplace, "buyer", name="Outsider", clusters=(), prefecture="Tochigi")
+    browser = LedgerBrowser(marketplace)
+
+    def seen_by(organisation_id: UUID) -> set[int]:
+        return {e.position for e in browser.page(
+            LedgerFilter(), viewer(marketplace, organisation_id), limit=10_000).entries}
+
+    def at(*event_types: str) -> set[int]:
+        return {r.position for t in event_types for r in rows[t]}
+
+    outside, buyer, s2 = seen_by(outsider), seen_by(h.buyer), seen_by(h.s2)
+    lot = {r.position for found in rows.values() for r in found if r.lot_id == h.lot_id}
+    allocated = rows["Lot.Allocated"][0].position
+    s3, stranger = viewer(marketplace, h.s3), viewer(marketplace, outsider)
+
+    assert lot <= buyer
+    assert not lot & outside
+    assert at("Organisation.Registered", "Organisation.ProfileUpdated",
+              "Organisation.SupplierProfilePublished") <= outside
+    assert not at("Organisation.ApiTokenIssued", "Organisation.ApiTokenRevoked") & outside
+    assert not at("Need.Posted", "Rfq.Issued") & outside
+    assert [r.position in buyer for r in rows["Rfq.Issued"]] == [False, True]  # its own RFQ
+    assert [r.position in s2 for r in rows["Rfq.Issued"]] == [True, False]  # invited to it
+    assert browser.entry(allocated, stranger) is None
+    assert browser.may_have_receipt(allocated, h.s3, auditor=s3)
+    assert not browser.may_have_receipt(allocated, outsider, auditor=stranger)

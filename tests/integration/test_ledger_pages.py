@@ -18,6 +18,7 @@ from events import SettableClock
 from events.receipts import check_receipt
 from marketplace.accounts import Member
 from marketplace.application import Marketplace
+from marketplace.audit.ledger_entry import stored_entry
 from tests.conftest import LEDGER_SIGNER
 from tests.integration.test_allocation_pages import CLUSTER, ENGLISH
 from tests.lots_builders import bid_alone, post_need
@@ -156,7 +157,10 @@ def test_each_filter_narrows_the_list(scene: Scene) -> None:
 def test_a_filter_that_makes_no_sense_is_named_and_nothing_is_listed(scene: Scene) -> None:
     for query, field in (("lot=nope", "lot"), ("type=Lot.Bribed", "type"),
                          ("from=2026-13-01", "from"), ("from=2026-11-22&to=2026-11-20", "to"),
-                         ("organisation=42", "organisation"), ("before=x", "before")):
+                         ("organisation=42", "organisation"), ("before=x", "before"),
+                         ("before=%C2%B2", "before"), (f"before={'9' * 5000}", "before"),
+                         ("to=9999-12-31", "to"),
+                         ("from=0001-01-01", "from")):
         response = scene.auditor.get(f"/audit/ledger?{query}", headers=ENGLISH)
 
         assert response.status_code == 400, query
@@ -187,6 +191,12 @@ def test_sealed_bids_show_their_type_time_and_lot_only_until_the_lot_closes(
     assert name_of(scene, supplier) not in sealed
     assert 'id="sealed-note"' in entry
     assert 'id="entry-fields"' not in entry
+    stored = stored_entry(scene.marketplace, scene.bid)
+    assert stored is not None
+    length = len(stored.state)
+    assert f"{length:08x}" not in entry  # how long an offer is tells its shape
+    assert f">{length}<" not in entry
+    assert "bytes in all" not in entry
     assert "tiers" not in entry
     assert "unit_price" not in entry
     assert str(supplier) not in entry
@@ -283,6 +293,22 @@ def test_an_auditor_gets_a_sealed_bids_receipt_only_once_the_lot_has_closed(
     assert check_receipt(after.content, LEDGER_SIGNER.public_key).position == scene.bid
 
 
+def test_the_lots_clearing_is_no_partys_receipt_it_holds_every_buyers_limit(
+        site: Site, scene: Scene, clock: SettableClock) -> None:
+    auditor = closed(site, scene, clock)
+    [allocated] = everything(auditor, f"/audit/ledger?lot={scene.lot_id}&type=Lot.Allocated")
+    token = scene.marketplace.issue_api_token(scene.supplier.organisation_id).api_token
+
+    by_token = site.visitor().client.get(f"/api/v1/ledger/entries/{allocated}/receipt",
+                                         headers={"Authorization": f"Bearer {token}"})
+    by_parties = [site.logged_in(member).get(f"/ledger/entries/{allocated}/receipt")
+                  for member in (scene.organiser, scene.supplier)]
+
+    assert by_token.status_code == 404
+    assert [response.status_code for response in by_parties] == [404, 404]
+    assert auditor.get(f"/ledger/entries/{allocated}/receipt").status_code == 200
+
+
 def test_an_organisation_fetches_its_own_receipts_with_its_api_token(
         site: Site, scene: Scene) -> None:
     token = scene.marketplace.issue_api_token(scene.supplier.organisation_id).api_token
@@ -363,3 +389,4 @@ def test_numbers_no_entry_or_checkpoint_could_have_are_not_found(site: Site,
     assert scene.auditor.get(f"/audit/ledger?before={huge}").status_code == 400
     assert site.visitor().get("/ledger/checkpoints/99999999999.json").status_code == 404
     assert site.visitor().get(f"/ledger/checkpoints?before={huge}").status_code == 200
+    assert site.visitor().get("/ledger/checkpoints?before=%C2%B2").status_code == 200

@@ -1,5 +1,7 @@
 """Verify from the auditors' pages: a run in the background, its progress polled, one run at a
-time, and the first bad position named when a stored event was tampered with."""
+time, and the first bad position named when a stored event was tampered with; a tampered
+entry's own page; verify covers the whole ledger while the pages show an auditor only what its
+organisation may see."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from events import SettableClock
@@ -19,7 +22,7 @@ from marketplace.audit.verify import PHASES, PhaseResult, VerifyReport
 from marketplace.audit.verify_runs import ABANDONED, STALE_AFTER, VerifyRun, VerifyRuns
 from marketplace.readmodels.audit_tables import verify_runs
 from tests.integration.test_allocation_pages import ENGLISH
-from tests.integration.test_ledger_pages import Scene, a_scene
+from tests.integration.test_ledger_pages import Scene, a_scene, everything
 from tests.pages import Site, Visitor
 
 #: Long enough for a verify of a small ledger on a slow machine; a run that takes longer
@@ -80,6 +83,51 @@ def test_verify_names_the_position_of_a_tampered_event(site: Site, clock: Settab
     assert 'data-state="failed"' in result
     assert f'data-position="{tampered}"' in result
     assert f'href="/audit/ledger/{tampered}"' in result
+
+
+@pytest.mark.parametrize("state", [b"\xff not JSON", b'["JSON", "but no event"]'])
+def test_an_entry_that_no_longer_decodes_shows_that_it_cannot_be_read(
+        site: Site, clock: SettableClock, state: bytes) -> None:
+    scene = a_scene(site, clock)
+    tampered = scene.lot_positions[1]
+    with scene.marketplace.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE ledger_events SET state = :state WHERE id = :id"),
+                           {"id": tampered, "state": state})
+
+    page = scene.auditor.get(f"/audit/ledger/{tampered}", headers=ENGLISH)
+
+    assert page.status_code == 200
+    assert 'id="entry-unreadable"' in page.text
+    assert 'id="entry-fields"' not in page.text
+    assert 'id="hash-mismatch"' in page.text
+
+
+def test_an_auditor_of_a_firm_a_lot_is_not_open_to_sees_none_of_it_yet_verifies_it_all(
+        site: Site, clock: SettableClock) -> None:
+    scene = a_scene(site, clock)
+    outsider = site.new_member(roles=("supplier",), prefecture="Tochigi", clusters=())
+    site.accounts.set_roles(outsider, outsider.id, ["admin", "auditor", "supplier"])
+    clock.advance(timedelta(days=6))
+    assert scene.marketplace.close_due_lots() == [scene.lot_id]
+    scene.marketplace.checkpoint("manual")
+    visitor = site.logged_in(outsider)
+    organiser = scene.organiser.organisation_id
+
+    listed = everything(visitor, "/audit/ledger")
+    by_organiser = everything(visitor, f"/audit/ledger?organisation={organiser}")
+    by_lot = everything(visitor, f"/audit/ledger?lot={scene.lot_id}")
+    entries = {visitor.get(f"/audit/ledger/{p}").status_code for p in scene.lot_positions}
+    receipt = visitor.get(f"/ledger/entries/{scene.bid}/receipt")
+    result = finished(visitor, started(visitor))
+
+    assert not set(scene.lot_positions) & set(listed)
+    assert by_lot == []
+    assert min(by_organiser) == 1  # its registration is public; its need is not
+    assert scene.lot_positions[0] + 1 not in by_organiser
+    assert visitor.get("/audit/ledger/1").status_code == 200
+    assert entries == {404}
+    assert receipt.status_code == 404
+    assert 'data-state="ok"' in result
 
 
 def a_running_run(scene: Scene, **values: Any) -> uuid.UUID:
