@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +71,16 @@ class Signer:
         return self._key.sign(message)
 
 
+#: The keys a checker trusts: one, several (across a rotation), or None for the key named.
+Trusted = bytes | Iterable[bytes] | None
+
+
+def trusted_keys(trusted: Trusted) -> frozenset[bytes] | None:
+    if trusted is None:
+        return None
+    return frozenset([trusted]) if isinstance(trusted, bytes) else frozenset(trusted)
+
+
 def key_id(public_key: bytes) -> str:
     """A public key's short name: the first 8 bytes of its SHA-256, in hex."""
     return hashlib.sha256(public_key).hexdigest()[:16]
@@ -106,13 +117,15 @@ class Checkpoint:
             "signature": base64.b64encode(self.signature).decode(),
         }
 
-    def check_signature(self, trusted: bytes | None = None) -> None:
-        """Raises CheckpointError unless the signature holds (for the ``trusted`` key, if
-        given, else for the key the checkpoint names)."""
-        if trusted is not None and trusted != self.public_key:
+    def check_signature(self, trusted: Trusted = None) -> None:
+        """Raises CheckpointError unless the signature holds (for a ``trusted`` key, if any
+        is given — one, or several across a key rotation — else for the key it names)."""
+        keys = trusted_keys(trusted)
+        if keys is not None and self.public_key not in keys:
+            names = ", ".join(sorted(key_id(key) for key in keys))
             raise CheckpointError(
                 f"checkpoint of {self.tree_size} entries is signed with key {self.key_id}, "
-                f"not the trusted key {key_id(trusted)}")
+                f"not the trusted key {names}")
         try:
             Ed25519PublicKey.from_public_bytes(self.public_key).verify(self.signature,
                                                                       self.body())

@@ -22,6 +22,7 @@ from events import merkle, tree
 from events.checkpoints import (
     Checkpoint,
     CheckpointError,
+    Trusted,
     checkpoint_from_json,
     hex_hash,
     rfc3339,
@@ -93,7 +94,7 @@ def build_receipt(app: LedgerApplication, position: int, *, earliest: bool = Fal
     }
 
 
-def check_receipt(document: Any, trusted_key: bytes | None = None) -> ReceiptCheck:
+def check_receipt(document: Any, trusted_key: Trusted = None) -> ReceiptCheck:
     """Checks a receipt (parsed JSON, or its text or bytes): the entry hashes to the leaf, the
     proof leads from the leaf to the checkpoint's root, and the checkpoint's signature holds
     (for ``trusted_key`` when given). Raises ReceiptError naming what does not hold."""
@@ -149,7 +150,7 @@ def build_consistency(app: LedgerApplication, first: Checkpoint, second: Checkpo
             "second": second.as_json(), "proof": [node.hex() for node in proof]}
 
 
-def check_consistency(document: Any, trusted_key: bytes | None = None
+def check_consistency(document: Any, trusted_key: Trusted = None
                       ) -> tuple[Checkpoint, Checkpoint]:
     """Checks both checkpoints' signatures and the proof between them."""
     document = _parse(document)

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import StoredEvent
 
 from events import merkle
-from events.checkpoints import Checkpoint, CheckpointError, checkpoint_of
+from events.checkpoints import Checkpoint, CheckpointError, Trusted, checkpoint_of
 from events.entries import entry_hash
 from events.integrity_tables import checkpoints as checkpoints_table
 from events.integrity_tables import leaves, tree_nodes
@@ -108,7 +108,7 @@ def checkpoints_in_order(app: LedgerApplication, last_id: int | None = None
             size, checkpoint_id = rows[-1].tree_size, rows[-1].id
 
 
-def check_checkpoints(app: LedgerApplication, trusted_key: bytes | None,
+def check_checkpoints(app: LedgerApplication, trusted_key: Trusted,
                       scope: Extent | None = None) -> int:
     """Pass 1 (see the module); returns the number of checkpoints."""
     scope = scope or extent(app)

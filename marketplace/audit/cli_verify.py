@@ -22,17 +22,19 @@ from marketplace.schema import ensure_current
 from marketplace.settings import LEDGER_KEY_FILE, Settings
 
 PUBLIC_KEY_HELP = ("the ledger's Ed25519 public key to trust: base64 of its 32 bytes, or a file "
-                   "holding that (published at /api/v1/ledger/public-key); by default the key "
-                   "of this deployment's settings, else the key the checkpoints name")
+                   "holding that (published at /api/v1/ledger/public-key); give it again for "
+                   "each key of a rotation; by default the key of this deployment's settings, "
+                   "else the key the checkpoints name")
 
 
 @audit.command()
 @click.option("--database", "database_url", metavar="URL",
               help="the database to verify (default: the configured one)")
-@click.option("--public-key", metavar="KEY|FILE", help=PUBLIC_KEY_HELP)
+@click.option("--public-key", metavar="KEY|FILE", multiple=True, help=PUBLIC_KEY_HELP)
 @click.option("--skip-read-models", is_flag=True,
               help="skip comparing the read models with a replay (the slowest phase)")
-def verify(database_url: str | None, public_key: str | None, skip_read_models: bool) -> None:
+def verify(database_url: str | None, public_key: tuple[str, ...], skip_read_models: bool
+           ) -> None:
     """Check every hash, checkpoint, aggregate, allocation and read model of the ledger."""
     marketplace = _marketplace(database_url)
     trusted = _trusted_key(public_key, database_url)
@@ -66,10 +68,10 @@ def verify(database_url: str | None, public_key: str | None, skip_read_models: b
 
 @audit.command("check-receipt")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--public-key", metavar="KEY|FILE", help=PUBLIC_KEY_HELP)
-def check_receipt_command(file: Path, public_key: str | None) -> None:
+@click.option("--public-key", metavar="KEY|FILE", multiple=True, help=PUBLIC_KEY_HELP)
+def check_receipt_command(file: Path, public_key: tuple[str, ...]) -> None:
     """Check a receipt file: its entry, inclusion proof and signed checkpoint."""
-    trusted = _trusted_key(public_key, None, from_settings=public_key is None)
+    trusted = _trusted_key(public_key, None, from_settings=not public_key)
     try:
         checked = check_receipt(_read(file), trusted)
     except ReceiptError as error:
@@ -84,10 +86,10 @@ def check_receipt_command(file: Path, public_key: str | None) -> None:
 
 @audit.command("check-consistency")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--public-key", metavar="KEY|FILE", help=PUBLIC_KEY_HELP)
-def check_consistency_command(file: Path, public_key: str | None) -> None:
+@click.option("--public-key", metavar="KEY|FILE", multiple=True, help=PUBLIC_KEY_HELP)
+def check_consistency_command(file: Path, public_key: tuple[str, ...]) -> None:
     """Check a consistency proof file: the later checkpoint only appended to the earlier."""
-    trusted = _trusted_key(public_key, None, from_settings=public_key is None)
+    trusted = _trusted_key(public_key, None, from_settings=not public_key)
     try:
         first, second = check_consistency(_read(file), trusted)
     except ReceiptError as error:
@@ -115,23 +117,28 @@ def _marketplace(database_url: str | None) -> Marketplace:
     return Marketplace(database_url)
 
 
-def _trusted_key(text: str | None, database_url: str | None, *,
-                 from_settings: bool = True) -> bytes | None:
-    if text is not None:
-        path = Path(text)
-        if path.is_file():
-            text = path.read_text().strip()
-        try:
-            key = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            key = b""
-        if len(key) != 32:
-            raise click.ClickException("--public-key must be the base64 of a 32-byte Ed25519 "
-                                       "public key, or a file holding it")
-        return key
+def _trusted_key(texts: tuple[str, ...], database_url: str | None, *,
+                 from_settings: bool = True) -> frozenset[bytes] | None:
+    if texts:
+        return frozenset(_public_key(text) for text in texts)
     if not from_settings or database_url is not None:
         return None
-    return _configured_public_key()
+    key = _configured_public_key()
+    return None if key is None else frozenset([key])
+
+
+def _public_key(text: str) -> bytes:
+    path = Path(text)
+    if path.is_file():
+        text = path.read_text().strip()
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise click.ClickException("--public-key must be the base64 of a 32-byte Ed25519 "
+                                   "public key, or a file holding it")
+    return key
 
 
 def _configured_public_key() -> bytes | None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from events.checkpoints import Trusted
 from events.verify import (
     Problem,
     Progress,
@@ -53,7 +54,7 @@ class VerifyReport:
         return self.problem is None
 
 
-def verify_ledger(marketplace: Marketplace, *, trusted_key: bytes | None = None,
+def verify_ledger(marketplace: Marketplace, *, trusted_key: Trusted = None,
                   progress: Progress | None = None, read_models: bool = True) -> VerifyReport:
     """Runs the phases in order; the report names the first problem, if any."""
     scope = extent(marketplace)  # what stood at the start; later entries wait for the next

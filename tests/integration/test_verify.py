@@ -383,3 +383,15 @@ def test_an_entry_deleted_with_its_leaf_is_named_by_its_neighbours(ledger: Marke
     assert report.problem is not None
     assert report.problem.position == after
     assert f"after position {before} are missing (deleted)" in report.problem.what
+
+
+def test_checkpoints_signed_before_a_key_rotation_verify_with_both_keys(
+        ledger: Marketplace) -> None:
+    new_key = Signer.generate()
+    ledger.signer = new_key  # the deployment rotates its key
+    a_cluster(ledger, buyers=1, suppliers=0)
+    assert ledger.checkpoint("manual") is not None
+
+    assert not run(ledger).ok  # the old key alone does not vouch for the new checkpoint
+    report = verify_ledger(ledger, trusted_key={LEDGER_SIGNER.public_key, new_key.public_key})
+    assert report.ok, report.problem
