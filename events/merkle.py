@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
+#: Told of perfect subtrees completed: (level, index of the first, their hashes in order).
+OnNodes = Callable[[int, int, list[bytes]], None]
 #: The hash of the perfect subtree ``(level, index)``: leaves ``index·2^level`` up to
 #: ``(index+1)·2^level`` (exclusive). Level 0 is a leaf hash.
 NodeLookup = Callable[[int, int], bytes]
@@ -49,14 +51,15 @@ class Frontier:
     """The right edge of a growing tree: the roots of its perfect subtrees, largest first.
 
     Appending a leaf costs amortised one node hash; the frontier holds at most log2(n)
-    hashes, so a tree of any size is hashed in constant memory. ``on_node`` is told of each
-    perfect subtree completed, as (level, index, hash), for whoever stores them.
+    hashes, so a tree of any size is hashed in constant memory. ``on_nodes`` is told of the
+    perfect subtrees completed, as (level, index of the first, their hashes), for whoever
+    stores or checks them.
     """
 
-    __slots__ = ("_levels", "_nodes", "on_node", "size")
+    __slots__ = ("_levels", "_nodes", "on_nodes", "size")
 
     def __init__(self, size: int = 0, nodes: Sequence[bytes] = (),
-                 on_node: Callable[[int, int, bytes], None] | None = None) -> None:
+                 on_nodes: OnNodes | None = None) -> None:
         levels = [bit for bit in range(size.bit_length() - 1, -1, -1) if size >> bit & 1]
         if len(levels) != len(nodes):
             raise ValueError(f"a tree of {size} leaves has {len(levels)} frontier nodes, "
@@ -64,18 +67,17 @@ class Frontier:
         self.size = size
         self._levels = levels
         self._nodes = list(nodes)
-        self.on_node = on_node
+        self.on_nodes = on_nodes
 
     @classmethod
-    def at(cls, size: int, lookup: NodeLookup,
-           on_node: Callable[[int, int, bytes], None] | None = None) -> Frontier:
+    def at(cls, size: int, lookup: NodeLookup, on_nodes: OnNodes | None = None) -> Frontier:
         """The frontier of a stored tree of ``size`` leaves, read through ``lookup``."""
         nodes, start = [], 0
         for bit in range(size.bit_length() - 1, -1, -1):
             if size >> bit & 1:
                 nodes.append(lookup(bit, start >> bit))
                 start += 1 << bit
-        return cls(size, nodes, on_node)
+        return cls(size, nodes, on_nodes)
 
     def append(self, leaf: bytes) -> None:
         self._push(0, leaf, self.size)
@@ -93,10 +95,8 @@ class Frontier:
             nodes = [sha256(b"\x01" + nodes[i] + nodes[i + 1]).digest()
                      for i in range(0, len(nodes), 2)]
             level += 1
-            if self.on_node is not None:
-                first = self.size >> level
-                for offset, node in enumerate(nodes):
-                    self.on_node(level, first + offset, node)
+            if self.on_nodes is not None:
+                self.on_nodes(level, self.size >> level, nodes)
         self._push(level, nodes[0], self.size >> level)
         self.size += count
 
@@ -107,8 +107,8 @@ class Frontier:
             node = node_hash(nodes.pop(), node)
             level += 1
             index >>= 1
-            if self.on_node is not None:
-                self.on_node(level, index, node)
+            if self.on_nodes is not None:
+                self.on_nodes(level, index, [node])
         levels.append(level)
         nodes.append(node)
 

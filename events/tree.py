@@ -85,8 +85,9 @@ def extend(connection: Connection, built: int, size: int) -> bytes:
         raise ValueError(f"cannot extend a tree of {built} leaves to {size}")
     pending: list[dict[str, Any]] = []
 
-    def store(level: int, index: int, node: bytes) -> None:
-        pending.append({"level": level, "node_index": index, "node_hash": node})
+    def store(level: int, first: int, nodes: list[bytes]) -> None:
+        pending.extend({"level": level, "node_index": first + offset, "node_hash": node}
+                       for offset, node in enumerate(nodes))
         if len(pending) >= BATCH:
             flush()
 
@@ -95,7 +96,7 @@ def extend(connection: Connection, built: int, size: int) -> bytes:
             connection.execute(tree_nodes.insert(), pending)
             pending.clear()
 
-    frontier = merkle.Frontier.at(built, lookup(connection), on_node=store)
+    frontier = merkle.Frontier.at(built, lookup(connection), on_nodes=store)
     for leaf in leaf_hashes(connection, built, size):
         frontier.append(leaf)
     flush()

@@ -17,7 +17,6 @@ The first problem met is at the lowest position: a ``Problem`` names it, and wha
 from __future__ import annotations
 
 import struct
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -149,18 +148,15 @@ def check_entries(app: LedgerApplication, progress: Progress | None = None, tota
     Returns the number of entries."""
     scope = scope or extent(app)
     nodes = _StoredNodes(app, scope.built)
-    frontier = merkle.Frontier(on_node=nodes.computed)
+    frontier = merkle.Frontier(on_nodes=nodes.computed)
     due = (c for c in checkpoints_in_order(app, scope.last_checkpoint) if c.tree_size > 0)
     next_checkpoint = next(due, None)
     aggregates = _Aggregates(app)
     count, last_position = 0, 0
-    for batch in _entries_with_leaves(app, scope):
+    for rows, leaf_rows in _batches(app, scope):
         hashed: list[bytes] = []
-        for position, raw_id, version, topic, state, leaf in batch:
-            if position is None:
-                raise VerificationFailed(Problem(leaf[1], (
-                    "the entry is missing (deleted): its leaf is stored, the ledger ends "
-                    "before it")))
+        for k, (position, raw_id, version, topic, state) in enumerate(rows):
+            leaf = leaf_rows[k] if k < len(leaf_rows) else None
             if leaf is None or leaf[1] > position:
                 raise VerificationFailed(Problem(position, (
                     "this entry has no leaf: it was inserted outside the ledger")))
@@ -172,13 +168,15 @@ def check_entries(app: LedgerApplication, progress: Progress | None = None, tota
             if leaf_position < position:
                 raise VerificationFailed(Problem(leaf_position, (
                     f"the entry is missing (deleted); the next entry is at {position}")))
+            if type(state) is not bytes:
+                state = stored_bytes(state)
             try:
                 aggregate_id = aggregates.uuid(raw_id)
                 hashed_leaf = entry_hash(position, aggregate_id, version, topic, state)
             except (TypeError, ValueError, OverflowError, struct.error) as error:
                 raise VerificationFailed(Problem(position, (
                     f"the stored entry cannot be read: {error}"))) from None
-            if hashed_leaf != stored:
+            if hashed_leaf != bytes(stored):
                 raise VerificationFailed(Problem(position, (
                     f"the stored entry ({topic.rsplit('.', 1)[-1]} v{version} of "
                     f"{aggregate_id}) does not hash to its leaf: it was changed after it was "
@@ -189,7 +187,11 @@ def check_entries(app: LedgerApplication, progress: Progress | None = None, tota
             hashed.append(hashed_leaf)
             last_position = position
             count += 1
-        positions = [row[0] for row in batch]
+        if len(leaf_rows) > len(rows):  # a leaf after the last entry: the ledger ends early
+            raise VerificationFailed(Problem(leaf_rows[len(rows)][1], (
+                "the entry is missing (deleted): its leaf is stored, the ledger ends "
+                "before it")))
+        positions = [row[0] for row in rows]
         start = count - len(hashed)
         if (hashed and len(hashed) & (len(hashed) - 1) == 0 and start % len(hashed) == 0
                 and (next_checkpoint is None or next_checkpoint.tree_size > count)):
@@ -229,44 +231,51 @@ class _StoredNodes:
 
     def __init__(self, app: LedgerApplication, built: int) -> None:
         self.app, self.built = app, built
-        self.pending: dict[tuple[int, int], bytes] = {}
+        #: Per level, runs of computed nodes: (index of the first, their hashes).
+        self.pending: dict[int, list[tuple[int, list[bytes]]]] = {}
+        mark = "?" if app.engine.dialect.name == "sqlite" else "%s"
+        self.sql = (f"SELECT node_index, node_hash FROM {tree_nodes.name} "  # noqa: S608
+                    f"WHERE level = {mark} AND node_index >= {mark} AND node_index <= {mark} "
+                    "ORDER BY node_index")
 
-    def computed(self, level: int, index: int, node: bytes) -> None:
-        if (index + 1) << level <= self.built:  # stored once a checkpoint covered it
-            self.pending[(level, index)] = node
+    def computed(self, level: int, first: int, nodes: list[bytes]) -> None:
+        stored = (self.built >> level) - first  # those a checkpoint's tree already covered
+        if stored > 0:
+            self.pending.setdefault(level, []).append((first, nodes[:stored]))
 
     def check(self, batch_start: int, positions: list[int]) -> None:
         if not self.pending:
             return
-        by_level: dict[int, list[int]] = {}
-        for level, index in self.pending:
-            by_level.setdefault(level, []).append(index)
-        query = sa.select(tree_nodes.c.node_index, tree_nodes.c.node_hash).where(
-            tree_nodes.c.level == sa.bindparam("level"),
-            tree_nodes.c.node_index.between(sa.bindparam("low"), sa.bindparam("high")))
         with self.app.engine.connect() as connection:
-            for level, indexes in sorted(by_level.items()):
-                stored = {index: bytes(node) for index, node in connection.execute(
-                    query, {"level": level, "low": min(indexes), "high": max(indexes)})}
-                for index in sorted(indexes):
-                    if stored.get(index) != self.pending[(level, index)]:
-                        last_leaf = ((index + 1) << level) - 1 - batch_start
-                        position = positions[last_leaf] if 0 <= last_leaf < len(positions) \
-                            else None
-                        raise VerificationFailed(Problem(position, (
-                            f"the stored tree node (level {level}, index {index}) is not the "
-                            "hash of the entries under it: receipts and checkpoints made "
-                            "from it would not check")))
+            cursor = connection.connection.cursor()
+            try:
+                for level, runs in sorted(self.pending.items()):
+                    low = runs[0][0]
+                    high = runs[-1][0] + len(runs[-1][1]) - 1
+                    cursor.execute(self.sql, (level, low, high))
+                    stored = {index: bytes(node) for index, node in cursor.fetchall()}
+                    for first, nodes in runs:
+                        for offset, node in enumerate(nodes):
+                            if stored.get(first + offset) != node:
+                                self._differs(level, first + offset, batch_start, positions)
+            finally:
+                cursor.close()
         self.pending.clear()
 
+    @staticmethod
+    def _differs(level: int, index: int, batch_start: int, positions: list[int]) -> None:
+        last_leaf = ((index + 1) << level) - 1 - batch_start
+        position = positions[last_leaf] if 0 <= last_leaf < len(positions) else None
+        raise VerificationFailed(Problem(position, (
+            f"the stored tree node (level {level}, index {index}) is not the hash of the "
+            "entries under it: receipts and checkpoints made from it would not check")))
 
-#: (position, raw aggregate id, version, topic, state, (leaf index, leaf position, leaf hash))
-Entry = tuple[Any, Any, int, str, bytes, Any]
 
-
-def _entries_with_leaves(app: LedgerApplication, scope: Extent) -> Iterator[list[Entry]]:
+def _batches(app: LedgerApplication, scope: Extent
+             ) -> Iterator[tuple[Sequence[Any], Sequence[Any]]]:
     """The entries in position order beside the leaves in index order, in batches: the k-th
-    entry with the k-th leaf (two sequential reads, no join), as far as the verify's extent.
+    entry with the k-th leaf (two sequential reads, no join), as far as the verify's extent:
+    (position, raw aggregate id, version, topic, state) beside (leaf index, position, hash).
 
     Read with the driver's own cursor: SQLAlchemy's row objects cost as much as the hashing.
     """
@@ -290,27 +299,13 @@ def _entries_with_leaves(app: LedgerApplication, scope: Extent) -> Iterator[list
                 leaf_rows = cursor.fetchall()
                 if not rows and not leaf_rows:
                     return
-                yield _pair(rows, leaf_rows)
+                yield rows, leaf_rows
                 if rows:
                     after = rows[-1][0]
                 if leaf_rows:
                     start = leaf_rows[-1][0] + 1
         finally:
             cursor.close()
-
-
-def _pair(rows: Sequence[Any], leaf_rows: Sequence[Any]) -> list[Entry]:
-    batch: list[Entry] = []
-    for k in range(max(len(rows), len(leaf_rows))):
-        leaf = leaf_rows[k] if k < len(leaf_rows) else None
-        if leaf is not None:
-            leaf = (leaf[0], leaf[1], bytes(leaf[2]))
-        if k >= len(rows):
-            batch.append((None, b"", 0, "", b"", leaf))
-            break
-        row = rows[k]
-        batch.append((row[0], row[1], row[2], row[3], stored_bytes(row[4]), leaf))
-    return batch
 
 
 class _Aggregates:
@@ -326,7 +321,7 @@ class _Aggregates:
     def __init__(self, app: LedgerApplication) -> None:
         self.app = app
         #: By the id as stored (16 bytes on SQLite): (its UUID, the aggregate so far).
-        self.kept: OrderedDict[Any, tuple[UUID, Any]] = OrderedDict()
+        self.kept: dict[Any, tuple[UUID, Any]] = {}  # in order of use, oldest first
 
     def uuid(self, raw_id: Any) -> UUID:
         """The UUID of a stored id, made once per aggregate kept (it costs more than a hash)."""
@@ -351,7 +346,7 @@ class _Aggregates:
                 f"version {version} of {aggregate_id} does not replay: "
                 f"{type(error).__name__}: {error}"))) from None
         if len(self.kept) > self.KEEP:
-            self.kept.popitem(last=False)
+            del self.kept[next(iter(self.kept))]
         return event
 
     def _rebuild(self, aggregate_id: UUID, version: int) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -53,6 +54,15 @@ def hashes(n: int) -> list[bytes]:
     return [leaf_hash(i.to_bytes(4, "big")) for i in range(n)]
 
 
+def collect(seen: dict[tuple[int, int], bytes]) -> Callable[[int, int, list[bytes]], None]:
+    """An ``on_nodes`` that keeps every node told of, refusing one told twice."""
+    def keep(level: int, first: int, nodes: list[bytes]) -> None:
+        for offset, node in enumerate(nodes):
+            assert (level, first + offset) not in seen
+            seen[(level, first + offset)] = node
+    return keep
+
+
 def test_the_roots_of_the_rfc_test_data() -> None:
     leaves = [leaf_hash(entry) for entry in LEAVES]
     for size, expected in enumerate(ROOTS, start=1):
@@ -72,7 +82,7 @@ def test_the_frontier_agrees_with_the_recursive_definition(size: int) -> None:
 def test_the_frontier_reports_every_perfect_subtree_once() -> None:
     leaves = hashes(37)
     seen: dict[tuple[int, int], bytes] = {}
-    frontier = Frontier(on_node=lambda level, index, node: seen.setdefault((level, index), node))
+    frontier = Frontier(on_nodes=collect(seen))
     for leaf in leaves:
         frontier.append(leaf)
     lookup = in_memory(leaves)
@@ -195,12 +205,10 @@ def test_perfect_batches_hash_as_single_leaves_do() -> None:
     leaves = hashes(64 + 16 + 3)
     one_by_one: dict[tuple[int, int], bytes] = {}
     batched: dict[tuple[int, int], bytes] = {}
-    single = Frontier(on_node=lambda level, index, node: one_by_one.setdefault((level, index),
-                                                                               node))
+    single = Frontier(on_nodes=collect(one_by_one))
     for leaf in leaves:
         single.append(leaf)
-    frontier = Frontier(on_node=lambda level, index, node: batched.setdefault((level, index),
-                                                                              node))
+    frontier = Frontier(on_nodes=collect(batched))
     frontier.append_perfect(leaves[:64])
     frontier.append_perfect(leaves[64:80])
     for leaf in leaves[80:]:
@@ -209,3 +217,17 @@ def test_perfect_batches_hash_as_single_leaves_do() -> None:
     assert batched == one_by_one
     with pytest.raises(ValueError, match="2\\^k"):
         frontier.append_perfect(leaves[:4])  # 83 is no multiple of 4
+
+
+def test_an_entry_hashes_as_the_leaf_of_its_encoding() -> None:
+    from uuid import UUID
+
+    from events.entries import encode_entry, entry_hash
+    aggregate = UUID("12345678-1234-5678-1234-567812345678")
+    encoded = encode_entry(7, aggregate, 3, "marketplace.domain.lot:Lot.BidPlaced", b"{}")
+    assert encoded == (b"\x01" + (7).to_bytes(8, "big") + aggregate.bytes
+                       + (3).to_bytes(8, "big") + (36).to_bytes(2, "big")
+                       + b"marketplace.domain.lot:Lot.BidPlaced" + (2).to_bytes(4, "big")
+                       + b"{}")
+    assert entry_hash(7, aggregate, 3, "marketplace.domain.lot:Lot.BidPlaced",
+                      b"{}") == leaf_hash(encoded)
