@@ -24,6 +24,11 @@ from events.integrity_tables import leaves, tree_nodes
 BATCH = 5_000
 
 
+#: Built once: a statement built per command costs more in SQLAlchemy than running it.
+_LAST_LEAF = sa.select(sa.func.max(leaves.c.leaf_index))
+_INSERT_LEAF = leaves.insert()
+
+
 class TreeError(LookupError):
     """A node of the tree that should be stored is not (the tree was not built that far)."""
 
@@ -34,15 +39,15 @@ def append_leaves(connection: Connection, entries: Sequence[tuple[int, UUID, int
     in position order, under the ledger's write lock."""
     if not entries:
         return
-    last = connection.execute(sa.select(sa.func.max(leaves.c.leaf_index))).scalar()
+    last = connection.execute(_LAST_LEAF).scalar()
     start = -1 if last is None else int(last)
-    connection.execute(leaves.insert(), [
+    connection.execute(_INSERT_LEAF, [
         {"leaf_index": start + offset, "position": entry[0], "leaf_hash": entry_hash(*entry)}
         for offset, entry in enumerate(entries, start=1)])
 
 
 def leaf_count(connection: Connection) -> int:
-    last = connection.execute(sa.select(sa.func.max(leaves.c.leaf_index))).scalar()
+    last = connection.execute(_LAST_LEAF).scalar()
     return 0 if last is None else int(last) + 1
 
 
