@@ -86,10 +86,6 @@ def extent(app: LedgerApplication) -> Extent:
                   int(last_checkpoint or 0), int(built or 0))
 
 
-def entry_count(app: LedgerApplication) -> int:
-    return extent(app).entries
-
-
 def checkpoints_in_order(app: LedgerApplication, last_id: int | None = None
                          ) -> Iterator[Checkpoint]:
     """Every checkpoint by (tree size, id), read in pages (those with id ≤ ``last_id``)."""
@@ -371,4 +367,4 @@ def as_uuid(value: Any) -> UUID:
 
 
 __all__ = ["Extent", "Problem", "Progress", "VerificationFailed", "check_checkpoints",
-           "check_entries", "checkpoints_in_order", "entry_count", "extent"]
+           "check_entries", "checkpoints_in_order", "extent"]
