@@ -17,7 +17,7 @@ from uuid import UUID
 import sqlalchemy as sa
 import sqlalchemy.exc
 from eventsourcing.application import Application, LRUCache
-from eventsourcing.persistence import JSONTranscoder, Recording, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Recording, Transcoder, Transcoding
 from sqlalchemy.orm import Session
 
 from events import tree
@@ -34,6 +34,7 @@ from events.database import (
 from events.integrity_tables import checkpoints as checkpoints_table
 from events.projectors import Projectors
 from events.store import event_store_tables, ledger_env
+from events.transcoder import LedgerTranscoder
 
 T = TypeVar("T")
 
@@ -94,6 +95,11 @@ class LedgerApplication(Application[UUID]):
         self.signer = signer
         self.origin = origin
         self.checkpoints = Checkpoints(self.engine)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = LedgerTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
