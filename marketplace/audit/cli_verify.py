@@ -16,7 +16,7 @@ from events.checkpoints import Signer
 from events.receipts import ReceiptError, check_consistency, check_receipt
 from marketplace.application import Marketplace
 from marketplace.audit.cli import audit
-from marketplace.audit.verify import verify_ledger
+from marketplace.audit.verify import default_workers, verify_ledger
 from marketplace.bootstrap import open_marketplace
 from marketplace.schema import ensure_current
 from marketplace.settings import LEDGER_KEY_FILE, Settings
@@ -33,8 +33,11 @@ PUBLIC_KEY_HELP = ("the ledger's Ed25519 public key to trust: base64 of its 32 b
 @click.option("--public-key", metavar="KEY|FILE", multiple=True, help=PUBLIC_KEY_HELP)
 @click.option("--skip-read-models", is_flag=True,
               help="skip comparing the read models with a replay (the slowest phase)")
-def verify(database_url: str | None, public_key: tuple[str, ...], skip_read_models: bool
-           ) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=default_workers(),
+              show_default=True,
+              help="processes sharing the entries phase (each holds its own aggregates)")
+def verify(database_url: str | None, public_key: tuple[str, ...], skip_read_models: bool,
+           workers: int) -> None:
     """Check every hash, checkpoint, aggregate, allocation and read model of the ledger."""
     marketplace = _marketplace(database_url)
     trusted = _trusted_key(public_key, database_url)
@@ -55,7 +58,7 @@ def verify(database_url: str | None, public_key: tuple[str, ...], skip_read_mode
         shown[phase] = done
 
     report = verify_ledger(marketplace, trusted_key=trusted, progress=progress,
-                           read_models=not skip_read_models)
+                           read_models=not skip_read_models, workers=workers)
     for bar in bars.values():
         bar.render_finish()
     for phase in report.phases:

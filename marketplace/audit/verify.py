@@ -14,26 +14,24 @@ Phases, each streaming in constant memory, stopping at the phase where something
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from events.checkpoints import Trusted
-from events.verify import (
-    Problem,
-    Progress,
-    VerificationFailed,
-    check_checkpoints,
-    check_entries,
-    extent,
-)
+from events.verify import Problem, Progress, VerificationFailed, check_checkpoints, extent
+from events.verify_entries import check_entries
 from marketplace.application import Marketplace
 from marketplace.audit.allocation_check import AllocationCheckError, check_recorded_allocation
 from marketplace.audit.read_model_check import check_read_models
 from marketplace.domain.lot import Lot
 
 PHASES = ("checkpoints", "entries", "allocations", "read models")
+#: The CLI's entries phase runs on this many processes at most: two roughly halve its time,
+#: and each one more adds its own memory for less.
+MAX_DEFAULT_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -55,21 +53,25 @@ class VerifyReport:
 
 
 def verify_ledger(marketplace: Marketplace, *, trusted_key: Trusted = None,
-                  progress: Progress | None = None, read_models: bool = True) -> VerifyReport:
-    """Runs the phases in order; the report names the first problem, if any."""
+                  progress: Progress | None = None, read_models: bool = True,
+                  workers: int = 1) -> VerifyReport:
+    """Runs the phases in order; the report names the first problem, if any. ``workers`` > 1
+    forks processes for the entries phase (events/verify_entries.py says when that is safe).
+    """
     scope = extent(marketplace)  # what stood at the start; later entries wait for the next
     report = VerifyReport(entries=scope.entries)
     total = report.entries
     allocated: list[int] = []
 
-    def note_allocation(event: Any, position: int) -> None:
-        if isinstance(event, Lot.Allocated):
-            allocated.append(position)
+    def entries() -> int:
+        checked = check_entries(marketplace, progress, total, mark=_is_allocation,
+                                scope=scope, workers=workers)
+        allocated.extend(checked.marked)
+        return checked.count
 
     steps: list[tuple[str, Callable[[], int]]] = [
         ("checkpoints", lambda: check_checkpoints(marketplace, trusted_key, scope)),
-        ("entries", lambda: check_entries(marketplace, progress, total,
-                                          on_event=note_allocation, scope=scope)),
+        ("entries", entries),
         ("allocations", lambda: _check_allocations(marketplace, allocated, progress)),
     ]
     if read_models:
@@ -84,6 +86,15 @@ def verify_ledger(marketplace: Marketplace, *, trusted_key: Trusted = None,
             return report
         report.phases.append(PhaseResult(name, count, time.perf_counter() - started))
     return report
+
+
+def default_workers() -> int:
+    """Two processes where two CPUs are free to this one, else one."""
+    return max(1, min(MAX_DEFAULT_WORKERS, len(os.sched_getaffinity(0))))
+
+
+def _is_allocation(event: Any) -> bool:
+    return isinstance(event, Lot.Allocated)
 
 
 def _check_allocations(marketplace: Marketplace, positions: list[int],

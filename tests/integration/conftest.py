@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -74,3 +75,26 @@ def site(marketplace: Marketplace) -> Iterator[Site]:
             yield opened
         finally:
             opened.close()
+
+
+@pytest.fixture
+def ledger(marketplace: Marketplace, clock: SettableClock) -> Marketplace:
+    """Two lots cleared (one with a consortium), one open with a sealed bid, checkpoints
+    signed before and after the closes."""
+    firms = a_cluster(marketplace, buyers=3, suppliers=4)
+    for _ in range(2):
+        lot_id = open_lot(marketplace, firms.buyers[0])
+        pooled_need(marketplace, firms.buyers[1], lot_id, 800)
+        pooled_need(marketplace, firms.buyers[2], lot_id, 700)
+        bid_alone(marketplace, firms.suppliers[0], lot_id)
+        lead, member = firms.suppliers[1], firms.suppliers[2]
+        marketplace.join_lot(lead, lot_id)
+        consortium = marketplace.place_bid(lead, lot_id, **CONSORTIUM_TERMS,
+                                           shares={lead: 600, member: 400})
+        marketplace.accept_consortium_share(member, lot_id, consortium)
+        marketplace.checkpoint("manual")
+    clock.advance(timedelta(days=30))
+    assert len(marketplace.close_due_lots()) == 2
+    still_open = open_lot(marketplace, firms.buyers[0])
+    bid_alone(marketplace, firms.suppliers[3], still_open)
+    return marketplace

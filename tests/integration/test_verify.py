@@ -5,7 +5,7 @@ allocation and a read model that drifted from the ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,6 @@ from marketplace.audit.verify import PHASES, VerifyReport, verify_ledger
 from marketplace.readmodels.lot_tables import lots
 from tests.conftest import LEDGER_SIGNER
 from tests.lots_builders import (
-    CONSORTIUM_TERMS,
     a_cluster,
     bid_alone,
     open_lot,
@@ -34,31 +33,21 @@ from tests.lots_builders import (
 EVENTS = event_store_tables("Ledger")["events"]
 
 
-@pytest.fixture
-def ledger(marketplace: Marketplace, clock: SettableClock) -> Marketplace:
-    """Two lots cleared (one with a consortium), one open with a sealed bid, checkpoints
-    signed before and after the closes."""
-    firms = a_cluster(marketplace, buyers=3, suppliers=4)
-    for _ in range(2):
-        lot_id = open_lot(marketplace, firms.buyers[0])
-        pooled_need(marketplace, firms.buyers[1], lot_id, 800)
-        pooled_need(marketplace, firms.buyers[2], lot_id, 700)
-        bid_alone(marketplace, firms.suppliers[0], lot_id)
-        lead, member = firms.suppliers[1], firms.suppliers[2]
-        marketplace.join_lot(lead, lot_id)
-        consortium = marketplace.place_bid(lead, lot_id, **CONSORTIUM_TERMS,
-                                           shares={lead: 600, member: 400})
-        marketplace.accept_consortium_share(member, lot_id, consortium)
-        marketplace.checkpoint("manual")
-    clock.advance(timedelta(days=30))
-    assert len(marketplace.close_due_lots()) == 2
-    still_open = open_lot(marketplace, firms.buyers[0])
-    bid_alone(marketplace, firms.suppliers[3], still_open)
-    return marketplace
+@pytest.fixture(params=[1, 2], ids=["one process", "two processes"], autouse=True)
+def workers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every case verified in one process and shared between two (a forked worker)."""
+    global WORKERS
+    WORKERS = request.param
+    yield
+    WORKERS = 1
+
+
+WORKERS = 1
 
 
 def run(marketplace: Marketplace, **options: Any) -> VerifyReport:
-    return verify_ledger(marketplace, trusted_key=LEDGER_SIGNER.public_key, **options)
+    return verify_ledger(marketplace, trusted_key=LEDGER_SIGNER.public_key,
+                         **{"workers": WORKERS, **options})
 
 
 def tamper(marketplace: Marketplace, change: Callable[[Connection], Any]) -> Any:
@@ -283,23 +272,6 @@ def test_verify_trusts_the_named_key_only_when_none_is_pinned(ledger: Marketplac
     assert "not the trusted key" in report.problem.what
 
 
-def test_aggregates_pushed_out_of_memory_are_rebuilt(ledger: Marketplace,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from events import verify
-    monkeypatch.setattr(verify._Aggregates, "KEEP", 2)
-    rebuilt: list[object] = []
-    original = verify._Aggregates._rebuild
-
-    def counting(self: verify._Aggregates, aggregate_id: object, version: int) -> object:
-        rebuilt.append(aggregate_id)
-        return original(self, aggregate_id, version)  # type: ignore[arg-type]
-    monkeypatch.setattr(verify._Aggregates, "_rebuild", counting)
-
-    report = run(ledger)
-    assert report.ok, report.problem
-    assert rebuilt  # the lots came back after their buyers' and suppliers' events
-
-
 def test_no_checkpoint_is_signed_for_an_empty_ledger(marketplace: Marketplace) -> None:
     assert marketplace.checkpoint("manual") is None
     assert run(marketplace).ok
@@ -320,8 +292,8 @@ def test_a_checkpoint_never_goes_back_in_time(ledger: Marketplace, clock: Settab
 
 def test_entries_added_while_verify_runs_are_left_for_the_next(
         ledger: Marketplace, monkeypatch: pytest.MonkeyPatch) -> None:
-    from events import verify
-    monkeypatch.setattr(verify, "BATCH", 4)
+    from events import verify_entries
+    monkeypatch.setattr(verify_entries, "BATCH", 4)
     added: list[int] = []
 
     def meanwhile(phase: str, done: int, total: int) -> None:

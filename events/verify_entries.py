@@ -1,0 +1,405 @@
+"""Pass 2 of the verify (events/verify.py): every entry against its leaf, the leaves to the
+signed roots, every aggregate replayed; on as many processes as it is given.
+
+The entries are read in position order beside the leaves in index order. The k-th entry must
+be the k-th leaf's (so a deleted or inserted entry is named), re-encode and hash to it (so an
+edited or moved one is), and decode and apply to its aggregate as a load would. The leaves
+feed a Merkle frontier whose root is compared, at each checkpoint's size, with the root it
+signs, and whose nodes are compared with those stored (so a leaf rewritten with its entry is
+caught too).
+
+Decoding and replaying are most of the cost, and aggregates are independent of each other,
+so with ``workers`` > 1 the aggregates are shared out by the last byte of their id: each
+worker reads every row (and checks the pairing, which is cheap) but hashes, decodes and
+replays only its own aggregates' entries; the first also builds the tree, from the stored
+leaves (each of which some worker has checked against its entry). The others are forked
+processes; each stops at its first problem, or once another has found one at a lower
+position, and the problem at the lowest position is the one reported, as a single pass
+would. A fork is only safe where no other thread can hold a lock the child needs: the CLI
+and the bench fork, the served app verifies in one process.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import struct
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+from events import merkle
+from events.checkpoints import Checkpoint
+from events.entries import entry_hash
+from events.integrity_tables import leaves, tree_nodes
+from events.ledger import LedgerApplication
+from events.store import event_store_tables
+from events.verify import (
+    BATCH,
+    Extent,
+    Problem,
+    Progress,
+    VerificationFailed,
+    as_uuid,
+    checkpoints_in_order,
+    extent,
+    stored_bytes,
+)
+
+#: Which decoded events' positions a pass returns (verify asks for the allocations).
+Mark = Callable[[Any], bool]
+NOWHERE = 2**63 - 1
+
+
+@dataclass
+class EntriesChecked:
+    count: int = 0
+    marked: list[int] = field(default_factory=list)
+
+
+def check_entries(app: LedgerApplication, progress: Progress | None = None, total: int = 0,
+                  mark: Mark | None = None, scope: Extent | None = None,
+                  workers: int = 1) -> EntriesChecked:
+    """The pass, on ``workers`` processes (see the module). Raises ``VerificationFailed``
+    naming the problem at the lowest position."""
+    scope = scope or extent(app)
+    if workers <= 1:
+        return _Pass(app, scope, 0, 1, mark).run(progress, total)
+    context = multiprocessing.get_context("fork")
+    lowest = context.Value("q", NOWHERE)  # the lowest position of a problem found so far
+    with _steady_gc():
+        children = []
+        for share in range(1, workers):
+            receiving, sending = context.Pipe(duplex=False)
+            child = context.Process(target=_worker, name=f"verify-worker-{share}",
+                                    args=(app, scope, share, workers, mark, lowest, sending),
+                                    daemon=True)
+            child.start()
+            sending.close()
+            children.append((child, receiving))
+        outcomes: list[EntriesChecked | Problem] = []
+        try:
+            outcomes.append(_Pass(app, scope, 0, workers, mark, lowest).run(progress, total))
+        except VerificationFailed as failure:
+            outcomes.append(failure.problem)
+            _lower(lowest, failure.problem)
+        for child, receiving in children:
+            outcomes.append(_outcome(child, receiving))
+    problems = [o for o in outcomes if isinstance(o, Problem)]
+    if problems:
+        raise VerificationFailed(min(problems, key=lambda p: (
+            NOWHERE if p.position is None else p.position)))
+    checked = [o for o in outcomes if isinstance(o, EntriesChecked)]
+    return EntriesChecked(checked[0].count, sorted(p for c in checked for p in c.marked))
+
+
+def _worker(app: LedgerApplication, scope: Extent, share: int, shares: int, mark: Mark | None,
+            lowest: Any, sending: Any) -> None:
+    app.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        sending.send(_Pass(app, scope, share, shares, mark, lowest).run(None, 0))
+    except VerificationFailed as failure:
+        _lower(lowest, failure.problem)
+        sending.send(failure.problem)
+    except BaseException:
+        sending.send(traceback.format_exc())
+    finally:
+        sending.close()
+
+
+def _outcome(child: Any, receiving: Any) -> EntriesChecked | Problem:
+    try:
+        outcome = receiving.recv()
+    except EOFError:
+        outcome = f"it exited with code {child.exitcode} before reporting"
+    finally:
+        receiving.close()
+        child.join()
+    if isinstance(outcome, str):
+        raise RuntimeError(f"a verify worker failed: {outcome}")
+    result: EntriesChecked | Problem = outcome
+    return result
+
+
+def _lower(lowest: Any, problem: Problem) -> None:
+    if problem.position is not None:
+        with lowest.get_lock():
+            lowest.value = min(lowest.value, problem.position)
+
+
+@contextmanager
+def _steady_gc() -> Iterator[None]:
+    """The collector quieter while aggregates pile up in memory (they hold no cycles), and
+    what was loaded before frozen, so that it is neither scanned nor copied into the forks."""
+    gc.collect()
+    gc.freeze()
+    threshold = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+class _Pass:
+    """One worker's pass: every row's pairing, its share's entries, the tree if it is the
+    first (share 0)."""
+
+    def __init__(self, app: LedgerApplication, scope: Extent, share: int, shares: int,
+                 mark: Mark | None, lowest: Any = None) -> None:
+        self.app, self.scope, self.share, self.shares = app, scope, share, shares
+        self.mark, self.lowest = mark, lowest
+        self.aggregates = _Aggregates(app)
+        self.checked = EntriesChecked()
+
+    def run(self, progress: Progress | None, total: int) -> EntriesChecked:
+        tree = _Tree(self.app, self.scope) if self.share == 0 else None
+        count, last_position = 0, 0
+        for rows, leaf_rows in _batches(self.app, self.scope):
+            if self.lowest is not None and rows and rows[0][0] > self.lowest.value:
+                break  # another worker found a problem before this batch
+            stored_leaves: list[bytes] = []
+            for k, row in enumerate(rows):
+                position = row[0]
+                leaf = leaf_rows[k] if k < len(leaf_rows) else None
+                if leaf is None or leaf[1] > position:
+                    raise VerificationFailed(Problem(position, (
+                        "this entry has no leaf: it was inserted outside the ledger")))
+                leaf_index, leaf_position, stored = leaf
+                if leaf_index != count:
+                    raise VerificationFailed(Problem(position, (
+                        f"the entry and leaf after position {last_position} are missing "
+                        f"(deleted): this entry's leaf is {leaf_index}, not {count}")))
+                if leaf_position < position:
+                    raise VerificationFailed(Problem(leaf_position, (
+                        f"the entry is missing (deleted); the next entry is at {position}")))
+                stored = bytes(stored)
+                if self.shares == 1 or self._share_of(row[1]) == self.share:
+                    self._entry(row, stored)
+                stored_leaves.append(stored)
+                last_position = position
+                count += 1
+            if len(leaf_rows) > len(rows):  # a leaf after the last entry: the ledger ends early
+                raise VerificationFailed(Problem(leaf_rows[len(rows)][1], (
+                    "the entry is missing (deleted): its leaf is stored, the ledger ends "
+                    "before it")))
+            if tree is not None:
+                tree.add(stored_leaves, [row[0] for row in rows], count, last_position)
+            if progress is not None:
+                progress("entries", count, total)
+        if tree is not None:
+            tree.finish(count, last_position)
+        self.checked.count = count
+        return self.checked
+
+    def _entry(self, row: Sequence[Any], stored: bytes) -> None:
+        position, raw_id, version, topic, state = row
+        if type(state) is not bytes:
+            state = stored_bytes(state)
+        try:
+            aggregate_id = self.aggregates.uuid(raw_id)
+            hashed = entry_hash(position, aggregate_id, version, topic, state)
+        except (TypeError, ValueError, OverflowError, struct.error) as error:
+            raise VerificationFailed(Problem(position, (
+                f"the stored entry cannot be read: {error}"))) from None
+        if hashed != stored:
+            raise VerificationFailed(Problem(position, (
+                f"the stored entry ({topic.rsplit('.', 1)[-1]} v{version} of "
+                f"{aggregate_id}) does not hash to its leaf: it was changed after it was "
+                "recorded")))
+        event = self.aggregates.apply(position, raw_id, aggregate_id, version, topic, state)
+        if self.mark is not None and self.mark(event):
+            self.checked.marked.append(position)
+
+    def _share_of(self, raw_id: Any) -> int:
+        try:
+            last = raw_id[15] if type(raw_id) is bytes else as_uuid(raw_id).int & 0xFF
+        except (TypeError, ValueError, IndexError):
+            last = 0  # unreadable: share 0 reads it and names the problem
+        return int(last) % self.shares
+
+
+class _Tree:
+    """The leaves to the roots the checkpoints sign, and to the stored nodes."""
+
+    def __init__(self, app: LedgerApplication, scope: Extent) -> None:
+        self.nodes = _StoredNodes(app, scope.built)
+        self.frontier = merkle.Frontier(on_nodes=self.nodes.computed)
+        self.due = (c for c in checkpoints_in_order(app, scope.last_checkpoint)
+                    if c.tree_size > 0)
+        self.next_checkpoint = next(self.due, None)
+
+    def add(self, hashed: list[bytes], positions: list[int], count: int,
+            last_position: int) -> None:
+        frontier, start = self.frontier, count - len(hashed)
+        if (hashed and len(hashed) & (len(hashed) - 1) == 0 and start % len(hashed) == 0
+                and (self.next_checkpoint is None or self.next_checkpoint.tree_size > count)):
+            frontier.append_perfect(hashed)  # a whole aligned batch: hashed at once
+        else:
+            for leaf_hash, position in zip(hashed, positions, strict=True):
+                frontier.append(leaf_hash)
+                self._check_due(frontier.size, position)
+        self._check_due(count, last_position)
+        self.nodes.check(start, positions)
+
+    def finish(self, count: int, last_position: int) -> None:
+        if self.next_checkpoint is not None:
+            raise VerificationFailed(Problem(None, (
+                f"checkpoint #{self.next_checkpoint.id} signs {self.next_checkpoint.tree_size} "
+                f"entries but the ledger holds {count}: entries after position "
+                f"{last_position} are missing (the ledger was truncated)")))
+
+    def _check_due(self, size: int, position: int) -> None:
+        while self.next_checkpoint is not None and self.next_checkpoint.tree_size == size:
+            _check_root(self.frontier, self.next_checkpoint, position)
+            self.next_checkpoint = next(self.due, None)
+
+
+def _check_root(frontier: merkle.Frontier, checkpoint: Checkpoint, position: int) -> None:
+    if frontier.root() != checkpoint.root_hash:
+        raise VerificationFailed(Problem(position, (
+            f"the first {checkpoint.tree_size} entries do not have the root signed by "
+            f"checkpoint #{checkpoint.id}: an entry at or before this position differs "
+            "from what was signed")))
+
+
+class _StoredNodes:
+    """Checks the stored subtree hashes (what receipts and later checkpoints are made from)
+    against those the entries' leaves give, batch by batch, with one range read per level."""
+
+    def __init__(self, app: LedgerApplication, built: int) -> None:
+        self.app, self.built = app, built
+        #: Per level, runs of computed nodes: (index of the first, their hashes).
+        self.pending: dict[int, list[tuple[int, list[bytes]]]] = {}
+        mark = "?" if app.engine.dialect.name == "sqlite" else "%s"
+        self.sql = (f"SELECT node_index, node_hash FROM {tree_nodes.name} "  # noqa: S608
+                    f"WHERE level = {mark} AND node_index >= {mark} AND node_index <= {mark} "
+                    "ORDER BY node_index")
+
+    def computed(self, level: int, first: int, nodes: list[bytes]) -> None:
+        stored = (self.built >> level) - first  # those a checkpoint's tree already covered
+        if stored > 0:
+            self.pending.setdefault(level, []).append((first, nodes[:stored]))
+
+    def check(self, batch_start: int, positions: list[int]) -> None:
+        if not self.pending:
+            return
+        with self.app.engine.connect() as connection:
+            cursor = connection.connection.cursor()
+            try:
+                for level, runs in sorted(self.pending.items()):
+                    low = runs[0][0]
+                    high = runs[-1][0] + len(runs[-1][1]) - 1
+                    cursor.execute(self.sql, (level, low, high))
+                    stored = {index: bytes(node) for index, node in cursor.fetchall()}
+                    for first, nodes in runs:
+                        for offset, node in enumerate(nodes):
+                            if stored.get(first + offset) != node:
+                                self._differs(level, first + offset, batch_start, positions)
+            finally:
+                cursor.close()
+        self.pending.clear()
+
+    @staticmethod
+    def _differs(level: int, index: int, batch_start: int, positions: list[int]) -> None:
+        last_leaf = ((index + 1) << level) - 1 - batch_start
+        position = positions[last_leaf] if 0 <= last_leaf < len(positions) else None
+        raise VerificationFailed(Problem(position, (
+            f"the stored tree node (level {level}, index {index}) is not the hash of the "
+            "entries under it: receipts and checkpoints made from it would not check")))
+
+
+def _batches(app: LedgerApplication, scope: Extent
+             ) -> Iterator[tuple[Sequence[Any], Sequence[Any]]]:
+    """The entries in position order beside the leaves in index order, in batches: the k-th
+    entry with the k-th leaf (two sequential reads, no join), as far as the verify's extent:
+    (position, raw aggregate id, version, topic, state) beside (leaf index, position, hash).
+
+    Read with the driver's own cursor: SQLAlchemy's row objects cost as much as the hashing.
+    """
+    events = event_store_tables(app.name)["events"].name
+    mark = "?" if app.engine.dialect.name == "sqlite" else "%s"
+    # Names from our own table definitions, values bound: nothing from outside is spliced.
+    event_sql = (f"SELECT id, originator_id, originator_version, topic, state "  # noqa: S608
+                 f"FROM {events} WHERE id > {mark} AND id <= {mark} ORDER BY id "
+                 f"LIMIT {BATCH}")
+    leaf_sql = (f"SELECT leaf_index, position, leaf_hash FROM {leaves.name} "  # noqa: S608
+                f"WHERE leaf_index >= {mark} AND leaf_index < {mark} ORDER BY leaf_index "
+                f"LIMIT {BATCH}")
+    after, start = 0, 0
+    with app.engine.connect() as connection:
+        cursor = connection.connection.cursor()
+        try:
+            while True:
+                cursor.execute(event_sql, (after, scope.last_position))
+                rows = cursor.fetchall()
+                cursor.execute(leaf_sql, (start, scope.leaves))
+                leaf_rows = cursor.fetchall()
+                if not rows and not leaf_rows:
+                    return
+                yield rows, leaf_rows
+                if rows:
+                    after = rows[-1][0]
+                if leaf_rows:
+                    start = leaf_rows[-1][0] + 1
+        finally:
+            cursor.close()
+
+
+class _Aggregates:
+    """The aggregates being replayed, the most recently used few thousand kept in memory.
+
+    An aggregate's events arrive in position order among everyone else's; one pushed out of
+    memory is rebuilt from its own earlier events when it next appears (they were checked
+    when they went by), so memory stays bounded whatever the ledger holds.
+    """
+
+    KEEP = 4096
+
+    def __init__(self, app: LedgerApplication) -> None:
+        self.app = app
+        #: By the id as stored (16 bytes on SQLite): (its UUID, the aggregate so far).
+        self.kept: dict[Any, tuple[UUID, Any]] = {}  # in order of use, oldest first
+
+    def uuid(self, raw_id: Any) -> UUID:
+        """The UUID of a stored id, made once per aggregate kept (it costs more than a hash)."""
+        found = self.kept.get(raw_id)
+        return found[0] if found is not None else as_uuid(raw_id)
+
+    def apply(self, position: int, raw_id: Any, aggregate_id: UUID, version: int, topic: str,
+              state: bytes) -> Any:
+        try:
+            event: Any = self.app.mapper.to_domain_event(StoredEvent(
+                originator_id=aggregate_id, originator_version=version, topic=topic,
+                state=state))
+            kept = self.kept.pop(raw_id, None)
+            current = None if kept is None else kept[1]
+            if current is None and version > 1:
+                current = self._rebuild(aggregate_id, version - 1)
+            self.kept[raw_id] = (aggregate_id, event.mutate(current))
+        except VerificationFailed:
+            raise
+        except Exception as error:  # any failure to decode or apply is the finding
+            raise VerificationFailed(Problem(position, (
+                f"version {version} of {aggregate_id} does not replay: "
+                f"{type(error).__name__}: {error}"))) from None
+        if len(self.kept) > self.KEEP:
+            del self.kept[next(iter(self.kept))]
+        return event
+
+    def _rebuild(self, aggregate_id: UUID, version: int) -> Any:
+        current: Any = None
+        for stored in self.app.recorder.select_events(aggregate_id, lte=version):
+            event: Any = self.app.mapper.to_domain_event(stored)
+            current = event.mutate(current)
+        return current
+
+
+__all__ = ["EntriesChecked", "Mark", "check_entries"]
