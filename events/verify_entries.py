@@ -1,22 +1,20 @@
 """Pass 2 of the verify (events/verify.py): every entry against its leaf, the leaves to the
-signed roots, every aggregate replayed; on as many processes as it is given.
+signed roots and the stored nodes, every aggregate replayed; on as many processes as given.
 
-The entries are read in position order beside the leaves in index order. The k-th entry must
+The entries are read in position order beside the leaves in index order: the k-th entry must
 be the k-th leaf's (so a deleted or inserted entry is named), re-encode and hash to it (so an
 edited or moved one is), and decode and apply to its aggregate as a load would. The leaves
-feed a Merkle frontier whose root is compared, at each checkpoint's size, with the root it
-signs, and whose nodes are compared with those stored (so a leaf rewritten with its entry is
-caught too).
+feed a Merkle frontier checked against each checkpoint's signed root and the stored nodes (so
+a leaf rewritten with its entry is caught too).
 
-Decoding and replaying are most of the cost, and aggregates are independent of each other,
-so with ``workers`` > 1 the aggregates are shared out by the last byte of their id: each
-worker reads every row (and checks the pairing, which is cheap) but hashes, decodes and
-replays only its own aggregates' entries; the first also builds the tree, from the stored
-leaves (each of which some worker has checked against its entry). The others are forked
-processes; each stops at its first problem, or once another has found one at a lower
-position, and the problem at the lowest position is the one reported, as a single pass
-would. A fork is only safe where no other thread can hold a lock the child needs: the CLI
-and the bench fork, the served app verifies in one process.
+Decoding and replaying are most of the cost and aggregates are independent, so with
+``workers`` > 1 they are shared out by the last byte of their id: every worker reads every row
+and checks the pairing (cheap), but hashes, decodes and replays only its own aggregates'
+entries; the first also builds the tree from the stored leaves (each checked against its
+entry by some worker). The others are forks; each stops at its first problem, or once another
+has found one at a lower position, and the lowest is reported, as a single pass would. A fork
+is only safe where no other thread can hold a lock the child needs: the CLI and the bench
+fork, the served app verifies in one process.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -54,6 +52,7 @@ from events.verify import (
 #: Which decoded events' positions a pass returns (verify asks for the allocations).
 Mark = Callable[[Any], bool]
 NOWHERE = 2**63 - 1
+QUIET_GC = (50_000, 20, 100)
 
 
 @dataclass
@@ -101,7 +100,7 @@ def check_entries(app: LedgerApplication, progress: Progress | None = None, tota
 def _worker(app: LedgerApplication, scope: Extent, share: int, shares: int, mark: Mark | None,
             lowest: Any, sending: Any) -> None:
     app.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*QUIET_GC)
     try:
         sending.send(_Pass(app, scope, share, shares, mark, lowest).run(None, 0))
     except VerificationFailed as failure:
@@ -123,8 +122,7 @@ def _outcome(child: Any, receiving: Any) -> EntriesChecked | Problem:
         child.join()
     if isinstance(outcome, str):
         raise RuntimeError(f"a verify worker failed: {outcome}")
-    result: EntriesChecked | Problem = outcome
-    return result
+    return cast("EntriesChecked | Problem", outcome)
 
 
 def _lower(lowest: Any, problem: Problem) -> None:
@@ -135,12 +133,12 @@ def _lower(lowest: Any, problem: Problem) -> None:
 
 @contextmanager
 def _steady_gc() -> Iterator[None]:
-    """The collector quieter while aggregates pile up in memory (they hold no cycles), and
-    what was loaded before frozen, so that it is neither scanned nor copied into the forks."""
+    """The collector quieter (every 50,000 allocations, not 700) while aggregates pile up, and
+    what was loaded before frozen (neither scanned nor copied into the forks)."""
     gc.collect()
     gc.freeze()
     threshold = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
+    gc.set_threshold(*QUIET_GC)
     try:
         yield
     finally:
@@ -154,8 +152,8 @@ class _Pass:
 
     def __init__(self, app: LedgerApplication, scope: Extent, share: int, shares: int,
                  mark: Mark | None, lowest: Any = None) -> None:
-        self.app, self.scope, self.share, self.shares = app, scope, share, shares
-        self.mark, self.lowest = mark, lowest
+        self.app, self.scope, self.share, self.shares, self.mark = app, scope, share, shares, mark
+        self.lowest = lowest
         self.aggregates = _Aggregates(app)
         self.checked = EntriesChecked()
 
@@ -164,7 +162,7 @@ class _Pass:
         count, last_position = 0, 0
         for rows, leaf_rows in _batches(self.app, self.scope):
             if self.lowest is not None and rows and rows[0][0] > self.lowest.value:
-                break  # another worker found a problem before this batch
+                return self.checked  # another worker found a problem before this batch
             stored_leaves: list[bytes] = []
             for k, row in enumerate(rows):
                 position = row[0]
@@ -400,6 +398,3 @@ class _Aggregates:
             event: Any = self.app.mapper.to_domain_event(stored)
             current = event.mutate(current)
         return current
-
-
-__all__ = ["EntriesChecked", "Mark", "check_entries"]
