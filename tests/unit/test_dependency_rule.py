@@ -55,3 +55,10 @@ def test_the_rule_checker_sees_imports_at_all() -> None:
 
     assert "litestar" in {top(m) for m in modules}
     assert "marketplace.application" in modules
+
+
+def test_only_the_stripe_adapter_imports_stripe() -> None:
+    importers = {f for package in ("marketplace", "events", "web")
+                 for f, m in imports_of(package) if top(m) == "stripe"}
+
+    assert importers == {"marketplace/payments/stripe_adapter.py"}

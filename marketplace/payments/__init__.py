@@ -1,0 +1,38 @@
+"""Payments (issue 8, DESIGN §3.4): amounts in minor units, the payment port and its adapters.
+
+``payments_for(settings)`` picks the adapter: Stripe when a secret key is configured, else
+invoices. Only ``stripe_adapter`` imports ``stripe``.
+"""
+
+from __future__ import annotations
+
+from marketplace.payments.invoice_adapter import InvoicePayments
+from marketplace.payments.money import AmountNotPayableError, Money
+from marketplace.payments.port import (
+    Buyer,
+    Found,
+    IdempotencyConflictError,
+    Outcome,
+    PaymentError,
+    PaymentPort,
+    PaymentRefusedError,
+    PaymentUnavailableError,
+    Status,
+    idempotency_key,
+)
+from marketplace.settings import Settings
+
+
+def payments_for(settings: Settings, *, api_base: str | None = None) -> PaymentPort:
+    """The adapter the settings ask for (``api_base``: another Stripe API address, for tests
+    against a fake Stripe server)."""
+    if settings.stripe_secret_key:
+        from marketplace.payments.stripe_adapter import StripePayments
+        return StripePayments(settings.stripe_secret_key, api_base=api_base)
+    return InvoicePayments()
+
+
+__all__ = ["AmountNotPayableError", "Buyer", "Found", "IdempotencyConflictError",
+           "InvoicePayments", "Money", "Outcome", "PaymentError", "PaymentPort",
+           "PaymentRefusedError", "PaymentUnavailableError", "Status", "idempotency_key",
+           "payments_for"]

@@ -1,0 +1,146 @@
+"""The payment port: what the marketplace asks of whoever moves the money (DESIGN §3.4).
+
+Two adapters: Stripe (cards, held or saved at pooling, captured or charged at allocation,
+suppliers paid by transfers) and invoice (the default without a Stripe key: the same steps,
+settled by bank transfer against an invoice number). Each call carries an idempotency key
+derived from the ledger, so a call repeated after a crash or a retry moves money once.
+
+Declines and requests for authentication are outcomes, not errors: the buyer can act on them.
+Errors are for what nobody can act on from here: the processor unreachable
+(``PaymentUnavailableError``: retry with the same key, or reconcile) or a request it refuses
+(``PaymentRefusedError``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+from uuid import UUID
+
+from marketplace.payments.money import Money
+
+#: Stripe takes keys of up to 255 characters; ours stay far below.
+MAX_KEY_LENGTH = 255
+
+
+class PaymentError(Exception):
+    """A payment call did not reach an outcome; the message says what to do."""
+
+
+class PaymentUnavailableError(PaymentError):
+    """The processor could not be reached, or did not answer: the call may or may not have
+    taken effect. Retry it with the same idempotency key, or reconcile the lot."""
+
+
+class PaymentRefusedError(PaymentError):
+    """The processor refused the request as malformed or out of order."""
+
+
+class IdempotencyConflictError(PaymentError):
+    """The key was already used for a different request: a bug, never retried blindly."""
+
+
+class Status(StrEnum):
+    SAVED = "saved"
+    """The buyer's payment method is kept for a charge at allocation (no money held)."""
+    AUTHORISED = "authorised"
+    """The amount is held on the buyer's card (or committed by order, for an invoice)."""
+    CAPTURED = "captured"
+    """The final amount is taken (a hold captured, a saved card charged, an invoice issued)."""
+    RELEASED = "released"
+    """A hold let go without any charge."""
+    REFUNDED = "refunded"
+    TRANSFERRED = "transferred"
+    """A supplier's share sent (to its Stripe account, or listed for a bank transfer)."""
+    DECLINED = "declined"
+    """The card was refused; ``reason`` says why in words the buyer can act on."""
+    NEEDS_AUTHENTICATION = "needs_authentication"
+    """The bank asks the buyer to confirm (3-D Secure) before the payment can go ahead."""
+    EXPIRED = "expired"
+    """A hold lapsed before it was captured."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a call ended in, as recorded on the ledger after it."""
+
+    status: Status
+    reference: str
+    """The processor's id of what the call made or changed (``pi_…``, ``tr_…``, an invoice
+    number), to look it up again."""
+    amount: Money | None = None
+    charge: str | None = None
+    """The charge that funds a supplier transfer (Stripe's ``source_transaction``)."""
+    customer: str | None = None
+    """The processor's record of the buyer that a saved method belongs to."""
+    reason: str | None = None
+    decline_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Buyer:
+    organisation_id: UUID
+    payment_method: str | None = None
+    """The processor's token for the card the buyer entered (none for an invoice)."""
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """A payment the processor holds for a lot, as ``find`` reports it for reconciling."""
+
+    kind: str
+    """``payment`` (a hold or charge) or ``transfer``."""
+    reference: str
+    key: str | None
+    """The idempotency key it was made under, as its metadata records it."""
+    outcome: Outcome
+
+
+def idempotency_key(aggregate_id: UUID, version: int, purpose: str) -> str:
+    """The key of the call an entry decided: the same entry always gives the same key."""
+    if not purpose or not purpose.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"a purpose is a word such as 'hold' or 'transfer-<id>': {purpose!r}")
+    key = f"kyodo:{aggregate_id}:{version}:{purpose}"
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValueError("the idempotency key is too long")
+    return key
+
+
+class PaymentPort(Protocol):
+    """Moves the money of one lot: hold or save at pooling, capture or charge and pay the
+    suppliers at allocation, release or refund on cancellation; and finds again what it did."""
+
+    name: str
+
+    def hold(self, lot_id: UUID, buyer: Buyer, amount: Money, *, key: str) -> Outcome:
+        """Authorise ``amount`` now, to be captured (in part) at allocation."""
+        ...
+
+    def save_method(self, lot_id: UUID, buyer: Buyer, *, key: str) -> Outcome:
+        """Keep the buyer's payment method for a charge at allocation."""
+        ...
+
+    def charge(self, lot_id: UUID, buyer: Buyer, amount: Money, *, key: str) -> Outcome:
+        """Charge a saved method ``amount`` without the buyer present."""
+        ...
+
+    def capture(self, reference: str, amount: Money, *, key: str) -> Outcome:
+        """Take ``amount`` of a hold; the rest of it is released."""
+        ...
+
+    def release(self, reference: str, *, key: str) -> Outcome:
+        ...
+
+    def refund(self, reference: str, amount: Money, *, key: str) -> Outcome:
+        ...
+
+    def transfer(self, lot_id: UUID, supplier_account: str, amount: Money, *,
+                 charge: str | None, key: str) -> Outcome:
+        """Send a supplier its share, funded by a buyer's ``charge``."""
+        ...
+
+    def find(self, lot_id: UUID) -> list[Found]:
+        """Everything the processor holds for the lot (for ``payments reconcile``)."""
+        ...

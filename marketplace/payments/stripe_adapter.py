@@ -1,0 +1,237 @@
+"""The Stripe adapter of the payment port: the only module that imports ``stripe``.
+
+Cards are held with manual-capture PaymentIntents or saved with SetupIntents; suppliers are
+paid with separate transfers in the lot's ``transfer_group``, each funded by a buyer's charge
+(``source_transaction``), so no transfer can outrun the money taken. Every object carries the
+lot and the idempotency key in its metadata, so ``find`` can list what Stripe holds for a lot
+and reconciling can match it to the ledger. The SDK retries a dropped call with the same key,
+and Stripe answers a repeated key with the first answer: money moves once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+import stripe
+
+from marketplace.payments.money import Money
+from marketplace.payments.port import (
+    Buyer,
+    Found,
+    IdempotencyConflictError,
+    Outcome,
+    PaymentRefusedError,
+    PaymentUnavailableError,
+    Status,
+)
+
+#: Retries of a call that failed on the network (the SDK backs off and reuses the key).
+NETWORK_RETRIES = 3
+
+#: Why a card was declined, in words the buyer can act on (Stripe's decline codes).
+DECLINES = {
+    "insufficient_funds": "the card has insufficient funds; use another card or ask your bank",
+    "expired_card": "the card has expired; enter a card that is still valid",
+    "incorrect_cvc": "the card's security code is wrong; enter it again",
+    "authentication_required": ("your bank asks you to confirm this payment; open the lot and "
+                                "confirm it"),
+}
+DECLINED = "the card was declined by its bank; use another card, or pay by invoice"
+
+
+def transfer_group(lot_id: UUID) -> str:
+    return f"lot_{lot_id}"
+
+
+class StripePayments:
+    """Payments through Stripe (see the module)."""
+
+    name = "stripe"
+
+    def __init__(self, secret_key: str, *, api_base: str | None = None,
+                 network_retries: int = NETWORK_RETRIES) -> None:
+        self.client = stripe.StripeClient(
+            secret_key, max_network_retries=network_retries,
+            base_addresses={"api": api_base} if api_base else None)
+
+    def hold(self, lot_id: UUID, buyer: Buyer, amount: Money, *, key: str) -> Outcome:
+        return self._intent(lot_id, buyer, amount, key, {"capture_method": "manual"})
+
+    def charge(self, lot_id: UUID, buyer: Buyer, amount: Money, *, key: str) -> Outcome:
+        return self._intent(lot_id, buyer, amount, key,
+                            {"capture_method": "automatic", "off_session": True})
+
+    def save_method(self, lot_id: UUID, buyer: Buyer, *, key: str) -> Outcome:
+        with _translated():
+            customer = buyer.customer or self._customer(buyer, key)
+            try:
+                intent = self.client.v1.setup_intents.create(params={
+                    "customer": customer, "payment_method": _method(buyer), "confirm": True,
+                    "usage": "off_session", "metadata": _metadata(lot_id, key, buyer)},
+                    options={"idempotency_key": key})
+            except stripe.CardError as error:
+                return _declined(error, customer=customer)
+        if intent.status == "succeeded":
+            return Outcome(Status.SAVED, intent.id, customer=customer)
+        if intent.status == "requires_action":
+            return Outcome(Status.NEEDS_AUTHENTICATION, intent.id, customer=customer,
+                           reason=DECLINES["authentication_required"])
+        return Outcome(Status.DECLINED, intent.id, customer=customer, reason=DECLINED)
+
+    def capture(self, reference: str, amount: Money, *, key: str) -> Outcome:
+        with _translated():
+            intent = self.client.v1.payment_intents.capture(
+                reference, params={"amount_to_capture": amount.payable().minor},
+                options={"idempotency_key": key})
+        return _intent_outcome(intent)
+
+    def release(self, reference: str, *, key: str) -> Outcome:
+        with _translated():
+            intent = self.client.v1.payment_intents.cancel(
+                reference, params={"cancellation_reason": "abandoned"},
+                options={"idempotency_key": key})
+        return _intent_outcome(intent)
+
+    def refund(self, reference: str, amount: Money, *, key: str) -> Outcome:
+        with _translated():
+            refund = self.client.v1.refunds.create(
+                params={"payment_intent": reference, "amount": amount.payable().minor,
+                        "metadata": {"kyodo_key": key}},
+                options={"idempotency_key": key})
+        return Outcome(Status.REFUNDED, refund.id, Money(refund.amount, refund.currency))
+
+    def transfer(self, lot_id: UUID, supplier_account: str, amount: Money, *,
+                 charge: str | None, key: str) -> Outcome:
+        params: dict[str, Any] = {
+            "amount": amount.payable().minor, "currency": amount.currency,
+            "destination": supplier_account, "transfer_group": transfer_group(lot_id),
+            "metadata": {"kyodo_lot": str(lot_id), "kyodo_key": key}}
+        if charge is not None:
+            params["source_transaction"] = charge
+        with _translated():
+            made = self.client.v1.transfers.create(params=params,  # type: ignore[arg-type]
+                                                   options={"idempotency_key": key})
+        return Outcome(Status.TRANSFERRED, made.id, Money(made.amount, made.currency),
+                       charge=charge)
+
+    def find(self, lot_id: UUID) -> list[Found]:
+        found: list[Found] = []
+        with _translated():
+            query = f"metadata['kyodo_lot']:'{lot_id}'"
+            intents = self.client.v1.payment_intents.search(params={"query": query})
+            for intent in intents.auto_paging_iter():
+                found.append(Found("payment", intent.id, _key_of(intent),
+                                   _intent_outcome(intent)))
+            transfers = self.client.v1.transfers.list(
+                params={"transfer_group": transfer_group(lot_id), "limit": 100})
+            for made in transfers.auto_paging_iter():
+                found.append(Found("transfer", made.id, _key_of(made),
+                                   Outcome(Status.TRANSFERRED, made.id,
+                                           Money(made.amount, made.currency),
+                                           charge=_id(made.source_transaction))))
+        return found
+
+    def _intent(self, lot_id: UUID, buyer: Buyer, amount: Money, key: str,
+                how: dict[str, Any]) -> Outcome:
+        params: dict[str, Any] = {
+            "amount": amount.payable().minor, "currency": amount.currency, "confirm": True,
+            "payment_method": _method(buyer), "transfer_group": transfer_group(lot_id),
+            "metadata": _metadata(lot_id, key, buyer), **how}
+        if buyer.customer:
+            params["customer"] = buyer.customer
+        with _translated():
+            try:
+                intent = self.client.v1.payment_intents.create(
+                    params=params,  # type: ignore[arg-type]
+                    options={"idempotency_key": key})
+            except stripe.CardError as error:
+                return _declined(error, customer=buyer.customer)
+        return _intent_outcome(intent)
+
+    def _customer(self, buyer: Buyer, key: str) -> str:
+        customer = self.client.v1.customers.create(
+            params={"metadata": {"kyodo_organisation": str(buyer.organisation_id)}},
+            options={"idempotency_key": f"{key}:customer"})
+        return customer.id
+
+
+def _intent_outcome(intent: Any) -> Outcome:
+    currency = intent.currency
+    charge = _id(intent.latest_charge)
+    match intent.status:
+        case "requires_capture":
+            return Outcome(Status.AUTHORISED, intent.id, Money(intent.amount_capturable, currency),
+                           charge=charge, customer=_id(intent.customer))
+        case "succeeded":
+            return Outcome(Status.CAPTURED, intent.id, Money(intent.amount_received, currency),
+                           charge=charge, customer=_id(intent.customer))
+        case "requires_action":
+            return Outcome(Status.NEEDS_AUTHENTICATION, intent.id, Money(intent.amount, currency),
+                           reason=DECLINES["authentication_required"])
+        case "canceled":
+            expired = intent.cancellation_reason == "automatic"
+            return Outcome(Status.EXPIRED if expired else Status.RELEASED, intent.id,
+                           Money(intent.amount, currency), reason=(
+                               "the hold on the card lapsed before the lot was allocated"
+                               if expired else None))
+    error = intent.last_payment_error
+    code = getattr(error, "decline_code", None) or getattr(error, "code", None)
+    return Outcome(Status.DECLINED, intent.id, Money(intent.amount, currency),
+                   reason=DECLINES.get(code or "", DECLINED), decline_code=code)
+
+
+def _declined(error: stripe.CardError, *, customer: str | None) -> Outcome:
+    json_body: Any = error.json_body or {}
+    body: dict[str, Any] = json_body.get("error") or {}
+    code = body.get("decline_code") or error.code or ""
+    intent = body.get("payment_intent") or body.get("setup_intent") or {}
+    status = (Status.NEEDS_AUTHENTICATION if error.code == "authentication_required"
+              else Status.DECLINED)
+    return Outcome(status, intent.get("id", ""), customer=customer,
+                   reason=DECLINES.get(code, DECLINED), decline_code=code or None)
+
+
+def _metadata(lot_id: UUID, key: str, buyer: Buyer) -> dict[str, str]:
+    return {"kyodo_lot": str(lot_id), "kyodo_key": key,
+            "kyodo_organisation": str(buyer.organisation_id)}
+
+
+def _method(buyer: Buyer) -> str:
+    if not buyer.payment_method:
+        raise PaymentRefusedError("no card was entered: enter a card, or pay by invoice")
+    return buyer.payment_method
+
+
+def _key_of(made: Any) -> str | None:
+    metadata = made.metadata
+    return None if metadata is None else metadata.get("kyodo_key")
+
+
+def _id(value: Any) -> str | None:
+    """An expandable field's id, whether Stripe sent the id or the object."""
+    if value is None or isinstance(value, str):
+        return value
+    return str(value.id)
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Stripe's errors as the port's: what to do next, not which exception class."""
+    try:
+        yield
+    except stripe.IdempotencyError as error:
+        raise IdempotencyConflictError(f"Stripe refused a reused idempotency key: {error}"
+                                       ) from None
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as error:
+        raise PaymentUnavailableError(
+            f"Stripe did not answer ({type(error).__name__}); the call may have taken "
+            "effect: retry it, or reconcile the lot") from None
+    except (stripe.AuthenticationError, stripe.PermissionError):
+        raise PaymentRefusedError("Stripe refused the secret key: check STRIPE_SECRET_KEY"
+                                  ) from None
+    except (stripe.InvalidRequestError, stripe.CardError) as error:
+        raise PaymentRefusedError(f"Stripe refused the request: {error.user_message or error}"
+                                  ) from None
