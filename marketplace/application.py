@@ -19,10 +19,12 @@ from marketplace.commands.clearing import ClearingCommands
 from marketplace.commands.idempotency import IdempotencyCommands
 from marketplace.commands.lots import LotCommands
 from marketplace.commands.needs import NeedCommands, NeedNotFoundError
+from marketplace.commands.payments import PaymentCommands
 from marketplace.commands.pooling import PoolingCommands
 from marketplace.commands.rfqs import RfqCommands, RfqNotFoundError
 from marketplace.commands.suppliers import SupplierProfileCommands
 from marketplace.domain import Organisation, Profile
+from marketplace.payments import InvoicePayments, PaymentPort
 from marketplace.readmodels import (
     AllocationQueries,
     LotQueries,
@@ -56,7 +58,8 @@ class IssuedToken:
 
 
 class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, BiddingCommands,
-                  ClearingCommands, IdempotencyCommands, SupplierProfileCommands):
+                  ClearingCommands, IdempotencyCommands, SupplierProfileCommands,
+                  PaymentCommands):
     """Kyodo's one ledger application: every aggregate, every command, one global order.
 
     Organisations' commands are here; buyers', lots' and suppliers' are mixed in from
@@ -75,6 +78,8 @@ class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, Biddi
         self.rfqs = RfqQueries(self.engine)
         self.supplier_profiles = SupplierProfileQueries(self.engine)
         self.matching = SupplierMatching(self.engine)
+        #: Who moves the money: invoices unless the settings configure Stripe (bootstrap).
+        self.payments: PaymentPort = InvoicePayments()
 
     def register_organisation(self, *, name_ja: str | None = None, name_en: str | None = None,
                               roles: Any, prefecture: str, capabilities: Any = (),

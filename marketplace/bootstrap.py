@@ -5,6 +5,7 @@ from __future__ import annotations
 from events import Clock, DatabaseUnavailableError, check_connection, engine_for, system_clock
 from events.checkpoints import Signer
 from marketplace.application import Marketplace
+from marketplace.payments import payments_for
 from marketplace.schema import SchemaOutOfDateError, ensure_current
 from marketplace.settings import Settings, SettingsError
 
@@ -23,6 +24,7 @@ def open_marketplace(settings: Settings, clock: Clock = system_clock) -> Marketp
                               origin=settings.ledger_origin)
     marketplace.checkpoint_every_entries = settings.checkpoint_every_entries
     marketplace.checkpoint_every_seconds = settings.checkpoint_every_seconds
+    marketplace.payments = payments_for(settings)
     return marketplace
 
 

@@ -59,7 +59,7 @@ ledger_index_parties = sa.Table(
 )
 
 #: Single organisation ids an event may name, and lists of them.
-ONE_PARTY = ("buyer_id", "supplier_id", "organiser_id", "member_id")
+ONE_PARTY = ("buyer_id", "supplier_id", "organiser_id", "member_id", "party_id")
 MANY_PARTIES = ("supplier_ids", "invited", "informed")
 #: Lists of documents naming an organisation: (event field, document key).
 DOCUMENT_PARTIES = (("shares", "organisation_id"), ("awards", "supplier_id"))

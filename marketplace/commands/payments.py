@@ -1,0 +1,158 @@
+"""The payment step of pooling, and reconciling a lot with the payment processor (issue 8).
+
+Each call to the processor is bracketed by two commands: the request, with its idempotency
+key, committed before the call; the outcome after it (marketplace/domain/payments.py says
+why). The call itself runs outside any database transaction, so no lock is held while the
+network is waited on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import ROUND_CEILING, Decimal
+from uuid import UUID
+
+from marketplace.commands.base import Commands
+from marketplace.domain import NotFoundError, RuleViolationError
+from marketplace.domain.lot import Lot
+from marketplace.domain.payments import LotPayments, Payment, Purpose
+from marketplace.payments import Buyer, Money, Outcome, PaymentPort, Status, idempotency_key
+
+#: Card holds lapse about 7 days after they are made (about 5 for some merchant-initiated
+#: ones), so a card is held only for a lot that closes within this; others save the card
+#: and charge it at allocation.
+HOLD_WINDOW = timedelta(days=5)
+#: Outcomes after which a buyer's card step is done (it may still lapse: see reconcile).
+SETTLED = frozenset({Status.AUTHORISED.value, Status.SAVED.value})
+
+
+class NothingToPayError(RuleViolationError):
+    """The organisation has no commitment in this lot to pay for."""
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What ``reconcile_payments`` found: outcomes newly recorded, and what it could not
+    match (calls the processor never saw, objects the ledger never asked for)."""
+
+    recorded: list[Payment] = field(default_factory=list)
+    never_reached: list[Payment] = field(default_factory=list)
+    unknown_to_ledger: list[str] = field(default_factory=list)
+
+
+class PaymentCommands(Commands):
+    """Buyers' cards at pooling; the lot's payments reconciled with the processor."""
+
+    payments: PaymentPort
+
+    def pay_for_commitment(self, buyer_id: UUID, lot_id: UUID, *,
+                           payment_method: str | None = None) -> Payment:
+        """The payment step after pooling: hold the buyer's maximum on its card when the
+        lot closes within the hold window and every commitment names a maximum price, else
+        save the card for a charge at allocation. Returns the payment as recorded; a decline
+        or a request to authenticate is recorded too, for the buyer to act on."""
+        buyer = Buyer(buyer_id, payment_method=payment_method)
+        at = self.clock()
+
+        def decide() -> Payment:
+            lot = self._lot(lot_id)
+            lot._require_open(at)
+            payments = self._payments_of(lot)
+            repeat = next((p for p in payments.of_party(buyer_id)
+                           if p.purpose in (Purpose.HOLD, Purpose.SAVE) and not p.known), None)
+            if repeat is not None:
+                return repeat  # its fate is unknown: call again with its key
+            amount = _maximum(lot, buyer_id)
+            hold = amount is not None and lot.closes_at - at <= HOLD_WINDOW
+            done = next((p for p in reversed(payments.of_party(buyer_id))
+                         if p.status in SETTLED
+                         and p.amount == (amount.minor if hold and amount else None)), None)
+            if done is not None:
+                return done  # this commitment is paid for already: nothing is held twice
+            purpose = Purpose.HOLD if hold else Purpose.SAVE
+            key = idempotency_key(payments.id, payments.version + 1, purpose.value)
+            payments.request(key, purpose, buyer_id, amount.minor if hold and amount else None)
+            self.save(payments)
+            return payments.payments[key]
+
+        payment = self.command(decide)
+        if payment.known:
+            return payment
+        currency = self._lot(lot_id).currency.value
+        if payment.purpose is Purpose.HOLD and payment.amount is not None:
+            outcome = self.payments.hold(lot_id, buyer, Money(payment.amount, currency),
+                                         key=payment.key)
+        else:
+            outcome = self.payments.save_method(lot_id, buyer, key=payment.key)
+        return self._note_outcome(lot_id, payment.key, outcome)
+
+    def payments_of_lot(self, lot_id: UUID) -> list[Payment]:
+        """Every payment call of the lot, in the order requested (none before the first)."""
+        payments = self._existing_payments(lot_id)
+        return [] if payments is None else list(payments.payments.values())
+
+    def reconcile_payments(self, lot_id: UUID) -> Reconciled:
+        """Records what the processor holds for the lot and the ledger misses: the outcome
+        of a call whose answer was lost, a hold that lapsed since."""
+        payments = self._existing_payments(lot_id)
+        if payments is None:
+            return Reconciled()
+        found = self.payments.find(lot_id)
+        by_key = {f.key: f for f in found if f.key is not None}
+        recorded = []
+        for payment in list(payments.payments.values()):
+            there = by_key.get(payment.key)
+            if there is None:
+                continue
+            noted = self._note_outcome(lot_id, payment.key, there.outcome)
+            if noted != payment:
+                recorded.append(noted)
+        known = set(payments.payments)
+        return Reconciled(
+            recorded=recorded,
+            never_reached=[p for p in payments.unknown() if p.key not in by_key],
+            unknown_to_ledger=sorted(f.reference for f in found
+                                     if f.key is None or f.key not in known))
+
+    def _note_outcome(self, lot_id: UUID, key: str, outcome: Outcome) -> Payment:
+        def decide() -> Payment:
+            payments = self._load(LotPayments, LotPayments.create_id(lot_id),
+                                  _NoPaymentsError, "lot's payments")
+            amount = None if outcome.amount is None else outcome.amount.minor
+            if payments.record(key, status=outcome.status.value, reference=outcome.reference,
+                               amount=amount, charge=outcome.charge,
+                               customer=outcome.customer, reason=outcome.reason,
+                               decline_code=outcome.decline_code):
+                self.save(payments)
+            return payments.payments[key]
+        return self.command(decide)
+
+    def _payments_of(self, lot: Lot) -> LotPayments:
+        return self._existing_payments(lot.id) or LotPayments.open(
+            lot.id, lot.currency.value, self.payments.name)
+
+    def _existing_payments(self, lot_id: UUID) -> LotPayments | None:
+        try:
+            return self._load(LotPayments, LotPayments.create_id(lot_id), _NoPaymentsError,
+                              "lot's payments")
+        except _NoPaymentsError:
+            return None
+
+
+class _NoPaymentsError(NotFoundError):
+    """No payment of this lot has been requested yet."""
+
+
+def _maximum(lot: Lot, buyer_id: UUID) -> Money | None:
+    """The most the buyer can owe: each commitment's quantity at its maximum price, rounded
+    up to the minor unit so the hold covers it; None if a commitment names no maximum."""
+    mine = [c for c in lot.commitments.values() if c.buyer_id == buyer_id]
+    if not mine:
+        raise NothingToPayError("your organisation has no need pooled in this lot; pool a "
+                                "need first, then pay for it")
+    if any(c.max_unit_price is None for c in mine):
+        return None
+    total = sum((c.quantity * c.max_unit_price for c in mine if c.max_unit_price is not None),
+                Decimal(0))
+    return Money.of(total, lot.currency.value, rounding=ROUND_CEILING)

@@ -1,0 +1,164 @@
+"""The money of one lot, as the ledger keeps it: every payment call asked for, and its outcome.
+
+A call to the payment processor can fail after it took effect (the process dies, the network
+drops the answer). So each call is recorded twice: ``Requested`` (with the idempotency key the
+call will carry) is committed *before* the call, and ``Recorded`` (the outcome) after it. A
+request with no outcome is a call whose fate is unknown: retried with the same key, or found
+again at the processor by that key when the lot is reconciled, it cannot move money twice.
+
+Amounts are whole minor units of the lot's currency (yen have none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from marketplace.domain.copying import ReplacedNotMutated
+from marketplace.domain.errors import RuleViolationError
+
+PAYMENTS_NAMESPACE = UUID("0b7c7f3e-5c1a-4d43-9a3c-7f1d2e9b8a10")
+
+
+class Purpose(StrEnum):
+    HOLD = "hold"
+    """Authorise the buyer's maximum on its card at pooling."""
+    SAVE = "save"
+    """Keep the buyer's card for a charge at allocation (the lot closes after a hold would
+    lapse, or the buyer set no maximum price)."""
+    CHARGE = "charge"
+    CAPTURE = "capture"
+    RELEASE = "release"
+    REFUND = "refund"
+    TRANSFER = "transfer"
+
+
+class PaymentNotRequestedError(RuleViolationError):
+    """An outcome for a payment call that was never requested on the ledger."""
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One payment call of the lot: what was asked, and (once known) what came of it."""
+
+    key: str
+    purpose: Purpose
+    party_id: UUID
+    """The buyer paying, or the supplier paid."""
+    amount: int | None
+    """Minor units asked for (none for saving a card or releasing a hold)."""
+    of: str | None = None
+    """The processor's reference this call acts on (the hold to capture, release or refund)."""
+    status: str | None = None
+    """None until the outcome is recorded: the call's fate is unknown."""
+    reference: str | None = None
+    settled_amount: int | None = None
+    charge: str | None = None
+    customer: str | None = None
+    reason: str | None = None
+    decline_code: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.status is not None
+
+
+class LotPayments(ReplacedNotMutated, Aggregate):
+    """The payment calls of one lot and their outcomes (see the module). Every event names
+    the lot and the party paying or paid, so the ledger index files it under both."""
+
+    class Opened(Aggregate.Created):
+        lot_id: UUID
+        currency: str
+        method: str
+
+    class Requested(Aggregate.Event):
+        lot_id: UUID
+        key: str
+        purpose: str
+        party_id: UUID
+        amount: int | None
+        of: str | None
+
+    class Recorded(Aggregate.Event):
+        lot_id: UUID
+        party_id: UUID
+        key: str
+        status: str
+        reference: str
+        amount: int | None
+        charge: str | None
+        customer: str | None
+        reason: str | None
+        decline_code: str | None
+
+    @staticmethod
+    def create_id(lot_id: UUID) -> UUID:
+        """One per lot, found again from the lot's id alone."""
+        return uuid5(PAYMENTS_NAMESPACE, f"payments:{lot_id}")
+
+    @classmethod
+    def open(cls, lot_id: UUID, currency: str, method: str) -> LotPayments:
+        return cls._create(cls.Opened, id=cls.create_id(lot_id), lot_id=lot_id,
+                           currency=currency, method=method)
+
+    @event(Opened)
+    def __init__(self, lot_id: UUID, currency: str, method: str) -> None:
+        self.lot_id, self.currency, self.method = lot_id, currency, method
+        self.payments: dict[str, Payment] = {}
+
+    def request(self, key: str, purpose: Purpose, party_id: UUID, amount: int | None, *,
+                of: str | None = None) -> bool:
+        """Records that a call is about to be made under ``key``; False if it already was
+        (the same entry decided it before: the call is repeated with the same key)."""
+        if key in self.payments:
+            return False
+        self.trigger_event(self.Requested, lot_id=self.lot_id, key=key, purpose=purpose.value,
+                           party_id=party_id, amount=amount, of=of)
+        return True
+
+    @event(Requested)
+    def _requested(self, key: str, purpose: str, party_id: UUID, amount: int | None,
+                   of: str | None) -> None:
+        payment = Payment(key, Purpose(purpose), party_id, amount, of)
+        self.payments = {**self.payments, key: payment}
+
+    def record(self, key: str, *, status: str, reference: str, amount: int | None = None,
+               charge: str | None = None, customer: str | None = None,
+               reason: str | None = None, decline_code: str | None = None) -> bool:
+        """Records what the call under ``key`` came to, or what it has come to since (a hold
+        that lapsed, a card confirmed later); False if that is already what is recorded."""
+        payment = self.payments.get(key)
+        if payment is None:
+            raise PaymentNotRequestedError(
+                f"no payment of this lot was requested under {key!r}; record the request "
+                "before the call")
+        outcome = dict(status=status, reference=reference, settled_amount=amount,
+                       charge=charge, customer=customer, reason=reason,
+                       decline_code=decline_code)
+        if all(getattr(payment, name) == value for name, value in outcome.items()):
+            return False
+        self.trigger_event(self.Recorded, lot_id=self.lot_id, party_id=payment.party_id,
+                           key=key, status=status, reference=reference, amount=amount,
+                           charge=charge, customer=customer, reason=reason,
+                           decline_code=decline_code)
+        return True
+
+    @event(Recorded)
+    def _recorded(self, key: str, status: str, reference: str, amount: int | None,
+                  charge: str | None, customer: str | None, reason: str | None,
+                  decline_code: str | None) -> None:
+        payment = replace(self.payments[key], status=status, reference=reference,
+                          settled_amount=amount, charge=charge, customer=customer,
+                          reason=reason, decline_code=decline_code)
+        self.payments = {**self.payments, key: payment}
+
+    def unknown(self) -> list[Payment]:
+        """Calls requested whose outcome is not recorded: to retry, or to reconcile."""
+        return [p for p in self.payments.values() if not p.known]
+
+    def of_party(self, party_id: UUID) -> list[Payment]:
+        return [p for p in self.payments.values() if p.party_id == party_id]
