@@ -33,11 +33,14 @@ from marketplace.bootstrap import STARTUP_ERRORS, open_marketplace
 from marketplace.cli_support import atomic_file, progress_bar
 from marketplace.demo import seed_demo_cluster
 from marketplace.domain import NotFoundError, RuleViolationError
+from marketplace.payments import PaymentError
+from marketplace.payments.cli import payments
 from marketplace.readmodels import OrganisationView
 from marketplace.settings import Settings
 
 USER_ERRORS: tuple[type[Exception], ...] = (
-    *STARTUP_ERRORS, RuleViolationError, NotFoundError, ConflictError, DatabaseURLError)
+    *STARTUP_ERRORS, RuleViolationError, NotFoundError, ConflictError, DatabaseURLError,
+    PaymentError)
 
 
 class _Group(click.Group):
@@ -292,3 +295,4 @@ def main() -> None:
 
 
 cli.add_command(audit)
+cli.add_command(payments)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from events import DatabaseURLError, normalise_url
 
@@ -42,6 +43,8 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
+    stripe_api_base: str | None = None
+    """Another address for Stripe's API: a local stand-in in development and tests."""
     ledger_key: bytes | None = None
     """The 32-byte Ed25519 seed that signs the ledger's checkpoints."""
     ledger_origin: str = DEFAULT_LEDGER_ORIGIN
@@ -79,6 +82,7 @@ class Settings:
                    stripe_secret_key=stripe["STRIPE_SECRET_KEY"],
                    stripe_publishable_key=stripe["STRIPE_PUBLISHABLE_KEY"],
                    stripe_webhook_secret=stripe["STRIPE_WEBHOOK_SECRET"],
+                   stripe_api_base=_stripe_api_base(env, production),
                    ledger_key=_ledger_key(env, var_dir, production),
                    ledger_origin=_ledger_origin(env),
                    checkpoint_every_entries=_count(
@@ -92,6 +96,21 @@ class Settings:
 def _get(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
+
+
+def _stripe_api_base(env: Mapping[str, str], production: bool) -> str | None:
+    base = _get(env, "STRIPE_API_BASE")
+    if base is None:
+        return None
+    parts = urlsplit(base)
+    loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(f"STRIPE_API_BASE={base!r}: give an address such as "
+                            "http://127.0.0.1:12111")
+    if production or not loopback:
+        raise SettingsError("STRIPE_API_BASE points Stripe's SDK at a local stand-in; it is "
+                            "only for development on this machine (127.0.0.1)")
+    return base
 
 
 def _environment(value: str) -> Environment:

@@ -23,12 +23,11 @@ from marketplace.payments.port import (
 from marketplace.settings import Settings
 
 
-def payments_for(settings: Settings, *, api_base: str | None = None) -> PaymentPort:
-    """The adapter the settings ask for (``api_base``: another Stripe API address, for tests
-    against a fake Stripe server)."""
+def payments_for(settings: Settings) -> PaymentPort:
+    """The adapter the settings ask for."""
     if settings.stripe_secret_key:
         from marketplace.payments.stripe_adapter import StripePayments
-        return StripePayments(settings.stripe_secret_key, api_base=api_base)
+        return StripePayments(settings.stripe_secret_key, api_base=settings.stripe_api_base)
     return InvoicePayments()
 
 

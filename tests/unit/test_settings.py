@@ -50,6 +50,8 @@ def test_a_plain_postgresql_url_is_given_the_psycopg_driver(tmp_path: Path) -> N
     ({"MARKETPLACE_LEDGER_ORIGIN": "x" * 101}, "at most 100"),
     ({"MARKETPLACE_CHECKPOINT_EVERY_SECONDS": "0"}, "at least 1"),
     ({"MARKETPLACE_CHECKPOINT_EVERY_ENTRIES": "ten"}, "whole number"),
+    ({"STRIPE_API_BASE": "ftp://127.0.0.1"}, "such as http://127.0.0.1"),
+    ({"STRIPE_API_BASE": "https://api.example.com"}, "only for development"),
 ])
 def test_a_missing_or_malformed_setting_is_named_in_one_line(
         tmp_path: Path, env: dict[str, str], message: str) -> None:
@@ -91,3 +93,10 @@ def test_development_generates_the_ledger_key_once(tmp_path: Path) -> None:
     assert len(first.ledger_key) == 32
     assert again.ledger_key == first.ledger_key
     assert (tmp_path / "ledger_signing_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_local_stripe_stand_in_is_taken_in_development(tmp_path: Path) -> None:
+    settings = Settings.from_env({"MARKETPLACE_VAR_DIR": str(tmp_path),
+                                  "STRIPE_API_BASE": "http://127.0.0.1:12111"})
+
+    assert settings.stripe_api_base == "http://127.0.0.1:12111"
