@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+import requests
 import stripe
 
 from marketplace.payments.money import Money
@@ -53,9 +54,14 @@ class StripePayments:
 
     def __init__(self, secret_key: str, *, api_base: str | None = None,
                  network_retries: int = NETWORK_RETRIES) -> None:
+        local = None
+        if api_base:  # a stand-in on this machine: never through the environment's proxy
+            session = requests.Session()
+            session.trust_env = False
+            local = stripe.RequestsClient(session=session)
         self.client = stripe.StripeClient(
             secret_key, max_network_retries=network_retries,
-            base_addresses={"api": api_base} if api_base else None)
+            base_addresses={"api": api_base} if api_base else None, http_client=local)
 
     def hold(self, lot_id: UUID, buyer: Buyer, amount: Money, *, key: str) -> Outcome:
         return self._intent(lot_id, buyer, amount, key, {"capture_method": "manual"})
@@ -207,7 +213,7 @@ def _method(buyer: Buyer) -> str:
 
 def _key_of(made: Any) -> str | None:
     metadata = made.metadata
-    return None if metadata is None else metadata.get("kyodo_key")
+    return None if metadata is None else metadata.to_dict().get("kyodo_key")
 
 
 def _id(value: Any) -> str | None:
