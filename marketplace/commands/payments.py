@@ -115,18 +115,41 @@ class PaymentCommands(Commands):
             unknown_to_ledger=sorted(f.reference for f in found
                                      if f.key is None or f.key not in known))
 
+    def take_notification(self, payload: bytes, signature: str | None) -> bool:
+        """A webhook from the payment processor: verified, the object it is about fetched
+        again, and taken once by its event id, in the same transaction as the outcome it
+        changes. False for an event already taken, or about nothing the marketplace made."""
+        note = self.payments.notification(payload, signature)  # raises unless it verifies
+        if note.lot_id is None or note.key is None or note.outcome is None:
+            return False
+        lot_id, key, outcome = note.lot_id, note.key, note.outcome
+
+        def decide() -> bool:
+            payments = self._existing_payments(lot_id)
+            if payments is None or not payments.notice(note.event_id, note.event_type, key):
+                return False
+            if key in payments.payments:
+                self._apply_outcome(payments, key, outcome)
+            self.save(payments)
+            return True
+        return self.command(decide)
+
     def _note_outcome(self, lot_id: UUID, key: str, outcome: Outcome) -> Payment:
         def decide() -> Payment:
             payments = self._load(LotPayments, LotPayments.create_id(lot_id),
                                   _NoPaymentsError, "lot's payments")
-            amount = None if outcome.amount is None else outcome.amount.minor
-            if payments.record(key, status=outcome.status.value, reference=outcome.reference,
-                               amount=amount, charge=outcome.charge,
-                               customer=outcome.customer, reason=outcome.reason,
-                               decline_code=outcome.decline_code):
+            if self._apply_outcome(payments, key, outcome):
                 self.save(payments)
             return payments.payments[key]
         return self.command(decide)
+
+    @staticmethod
+    def _apply_outcome(payments: LotPayments, key: str, outcome: Outcome) -> bool:
+        amount = None if outcome.amount is None else outcome.amount.minor
+        return payments.record(key, status=outcome.status.value, reference=outcome.reference,
+                               amount=amount, charge=outcome.charge,
+                               customer=outcome.customer, reason=outcome.reason,
+                               decline_code=outcome.decline_code)
 
     def _payments_of(self, lot: Lot) -> LotPayments:
         return self._existing_payments(lot.id) or LotPayments.open(

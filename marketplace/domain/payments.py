@@ -95,6 +95,15 @@ class LotPayments(ReplacedNotMutated, Aggregate):
         reason: str | None
         decline_code: str | None
 
+    class Notified(Aggregate.Event):
+        """The processor told of a change (a webhook), taken once by its event id."""
+
+        lot_id: UUID
+        party_id: UUID | None
+        event_id: str
+        event_type: str
+        key: str | None
+
     @staticmethod
     def create_id(lot_id: UUID) -> UUID:
         """One per lot, found again from the lot's id alone."""
@@ -109,6 +118,7 @@ class LotPayments(ReplacedNotMutated, Aggregate):
     def __init__(self, lot_id: UUID, currency: str, method: str) -> None:
         self.lot_id, self.currency, self.method = lot_id, currency, method
         self.payments: dict[str, Payment] = {}
+        self.notified: frozenset[str] = frozenset()
 
     def request(self, key: str, purpose: Purpose, party_id: UUID, amount: int | None, *,
                 of: str | None = None) -> bool:
@@ -155,6 +165,22 @@ class LotPayments(ReplacedNotMutated, Aggregate):
                           settled_amount=amount, charge=charge, customer=customer,
                           reason=reason, decline_code=decline_code)
         self.payments = {**self.payments, key: payment}
+
+    def notice(self, event_id: str, event_type: str, key: str | None) -> bool:
+        """Takes the processor's event once: False if this event id was taken before (a
+        webhook delivered again)."""
+        if event_id in self.notified:
+            return False
+        payment = self.payments.get(key) if key is not None else None
+        self.trigger_event(self.Notified, lot_id=self.lot_id, event_id=event_id,
+                           party_id=None if payment is None else payment.party_id,
+                           event_type=event_type, key=key)
+        return True
+
+    @event(Notified)
+    def _notified(self, event_id: str, event_type: str, key: str | None,
+                  party_id: UUID | None) -> None:
+        self.notified = self.notified | {event_id}
 
     def unknown(self) -> list[Payment]:
         """Calls requested whose outcome is not recorded: to retry, or to reconcile."""

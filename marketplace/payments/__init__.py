@@ -12,12 +12,14 @@ from marketplace.payments.port import (
     Buyer,
     Found,
     IdempotencyConflictError,
+    Notification,
     Outcome,
     PaymentError,
     PaymentPort,
     PaymentRefusedError,
     PaymentUnavailableError,
     Status,
+    WebhookRefusedError,
     idempotency_key,
 )
 from marketplace.settings import Settings
@@ -27,11 +29,13 @@ def payments_for(settings: Settings) -> PaymentPort:
     """The adapter the settings ask for."""
     if settings.stripe_secret_key:
         from marketplace.payments.stripe_adapter import StripePayments
-        return StripePayments(settings.stripe_secret_key, api_base=settings.stripe_api_base)
+        return StripePayments(settings.stripe_secret_key,
+                              webhook_secret=settings.stripe_webhook_secret,
+                              api_base=settings.stripe_api_base)
     return InvoicePayments()
 
 
 __all__ = ["AmountNotPayableError", "Buyer", "Found", "IdempotencyConflictError",
-           "InvoicePayments", "Money", "Outcome", "PaymentError", "PaymentPort",
-           "PaymentRefusedError", "PaymentUnavailableError", "Status", "idempotency_key",
-           "payments_for"]
+           "InvoicePayments", "Money", "Notification", "Outcome", "PaymentError",
+           "PaymentPort", "PaymentRefusedError", "PaymentUnavailableError", "Status",
+           "WebhookRefusedError", "idempotency_key", "payments_for"]

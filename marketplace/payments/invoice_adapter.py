@@ -12,7 +12,14 @@ import hashlib
 from uuid import UUID
 
 from marketplace.payments.money import Money
-from marketplace.payments.port import Buyer, Found, Outcome, Status
+from marketplace.payments.port import (
+    Buyer,
+    Found,
+    Notification,
+    Outcome,
+    Status,
+    WebhookRefusedError,
+)
 
 
 def document_number(prefix: str, key: str) -> str:
@@ -51,3 +58,7 @@ class InvoicePayments:
 
     def find(self, lot_id: UUID) -> list[Found]:
         return []  # nothing is held outside the ledger
+
+    def notification(self, payload: bytes, signature: str | None) -> Notification:
+        raise WebhookRefusedError("this marketplace takes payments by invoice; it has no "
+                                  "payment processor to take webhooks from")

@@ -41,6 +41,10 @@ class IdempotencyConflictError(PaymentError):
     """The key was already used for a different request: a bug, never retried blindly."""
 
 
+class WebhookRefusedError(PaymentError):
+    """A webhook whose signature does not verify (forged, altered, or too old) is not taken."""
+
+
 class Status(StrEnum):
     SAVED = "saved"
     """The buyer's payment method is kept for a charge at allocation (no money held)."""
@@ -98,6 +102,19 @@ class Found:
     outcome: Outcome
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A processor's webhook, verified, with the current state of what it is about (fetched
+    again: webhooks arrive late, twice, and out of order, so their own copy is not trusted)."""
+
+    event_id: str
+    event_type: str
+    lot_id: UUID | None
+    """None for an object the marketplace did not make."""
+    key: str | None
+    outcome: Outcome | None
+
+
 def idempotency_key(aggregate_id: UUID, version: int, purpose: str) -> str:
     """The key of the call an entry decided: the same entry always gives the same key."""
     if not purpose or not purpose.replace("-", "").replace("_", "").isalnum():
@@ -143,4 +160,8 @@ class PaymentPort(Protocol):
 
     def find(self, lot_id: UUID) -> list[Found]:
         """Everything the processor holds for the lot (for ``payments reconcile``)."""
+        ...
+
+    def notification(self, payload: bytes, signature: str | None) -> Notification:
+        """A webhook's event, once its signature verifies (else ``WebhookRefusedError``)."""
         ...

@@ -23,14 +23,18 @@ from marketplace.payments.port import (
     Buyer,
     Found,
     IdempotencyConflictError,
+    Notification,
     Outcome,
     PaymentRefusedError,
     PaymentUnavailableError,
     Status,
+    WebhookRefusedError,
 )
 
 #: Retries of a call that failed on the network (the SDK backs off and reuses the key).
 NETWORK_RETRIES = 3
+#: How old a webhook's signed timestamp may be (Stripe's own default): older is a replay.
+WEBHOOK_TOLERANCE_S = 300
 
 #: Why a card was declined, in words the buyer can act on (Stripe's decline codes).
 DECLINES = {
@@ -52,8 +56,9 @@ class StripePayments:
 
     name = "stripe"
 
-    def __init__(self, secret_key: str, *, api_base: str | None = None,
-                 network_retries: int = NETWORK_RETRIES) -> None:
+    def __init__(self, secret_key: str, *, webhook_secret: str | None = None,
+                 api_base: str | None = None, network_retries: int = NETWORK_RETRIES) -> None:
+        self.webhook_secret = webhook_secret
         local = None
         if api_base:  # a stand-in on this machine: never through the environment's proxy
             session = requests.Session()
@@ -80,12 +85,7 @@ class StripePayments:
                     options={"idempotency_key": key})
             except stripe.CardError as error:
                 return _declined(error, customer=customer)
-        if intent.status == "succeeded":
-            return Outcome(Status.SAVED, intent.id, customer=customer)
-        if intent.status == "requires_action":
-            return Outcome(Status.NEEDS_AUTHENTICATION, intent.id, customer=customer,
-                           reason=DECLINES["authentication_required"])
-        return Outcome(Status.DECLINED, intent.id, customer=customer, reason=DECLINED)
+        return _setup_outcome(intent)
 
     def capture(self, reference: str, amount: Money, *, key: str) -> Outcome:
         with _translated():
@@ -140,6 +140,32 @@ class StripePayments:
                                            charge=_id(made.source_transaction))))
         return found
 
+    def notification(self, payload: bytes, signature: str | None) -> Notification:
+        if not self.webhook_secret:
+            raise WebhookRefusedError("no STRIPE_WEBHOOK_SECRET is configured to check "
+                                      "webhooks with")
+        try:
+            event = self.client.construct_event(payload, signature or "", self.webhook_secret,
+                                                tolerance=WEBHOOK_TOLERANCE_S)
+        except stripe.SignatureVerificationError as error:
+            raise WebhookRefusedError(f"the webhook's signature does not verify: {error}"
+                                      ) from None
+        except ValueError:
+            raise WebhookRefusedError("the webhook's body is not a Stripe event") from None
+        about = event.data.object
+        kind, object_id = getattr(about, "object", None), getattr(about, "id", None)
+        with _translated():
+            if kind == "payment_intent" and object_id:
+                current: Any = self.client.v1.payment_intents.retrieve(object_id)
+                outcome = _intent_outcome(current)
+            elif kind == "setup_intent" and object_id:
+                current = self.client.v1.setup_intents.retrieve(object_id)
+                outcome = _setup_outcome(current)
+            else:
+                return Notification(event.id, event.type, None, None, None)
+        lot = current.metadata.to_dict().get("kyodo_lot") if current.metadata else None
+        return Notification(event.id, event.type, _uuid(lot), _key_of(current), outcome)
+
     def _intent(self, lot_id: UUID, buyer: Buyer, amount: Money, key: str,
                 how: dict[str, Any]) -> Outcome:
         params: dict[str, Any] = {
@@ -164,6 +190,26 @@ class StripePayments:
         return customer.id
 
 
+def _setup_outcome(intent: Any) -> Outcome:
+    customer = _id(intent.customer)
+    if intent.status == "succeeded":
+        return Outcome(Status.SAVED, intent.id, customer=customer)
+    if intent.status == "requires_action":
+        return Outcome(Status.NEEDS_AUTHENTICATION, intent.id, customer=customer,
+                       reason=DECLINES["authentication_required"])
+    error = intent.last_setup_error
+    code = getattr(error, "decline_code", None) or getattr(error, "code", None)
+    return Outcome(Status.DECLINED, intent.id, customer=customer,
+                   reason=DECLINES.get(code or "", DECLINED), decline_code=code)
+
+
+def _uuid(text: str | None) -> UUID | None:
+    try:
+        return None if text is None else UUID(text)
+    except ValueError:
+        return None
+
+
 def _intent_outcome(intent: Any) -> Outcome:
     currency = intent.currency
     charge = _id(intent.latest_charge)
@@ -178,7 +224,8 @@ def _intent_outcome(intent: Any) -> Outcome:
             return Outcome(Status.NEEDS_AUTHENTICATION, intent.id, Money(intent.amount, currency),
                            reason=DECLINES["authentication_required"])
         case "canceled":
-            expired = intent.cancellation_reason == "automatic"
+            # "expired" since API version 2025-03-31; "automatic" before it.
+            expired = intent.cancellation_reason in ("expired", "automatic")
             return Outcome(Status.EXPIRED if expired else Status.RELEASED, intent.id,
                            Money(intent.amount, currency), reason=(
                                "the hold on the card lapsed before the lot was allocated"

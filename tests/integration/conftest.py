@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+import stripe
 
 from events import SettableClock
 from marketplace.application import Marketplace
@@ -98,3 +99,11 @@ def ledger(marketplace: Marketplace, clock: SettableClock) -> Marketplace:
     still_open = open_lot(marketplace, firms.buyers[0])
     bid_alone(marketplace, firms.suppliers[3], still_open)
     return marketplace
+
+
+@pytest.fixture
+def instant_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK sleeps ``max(INITIAL_DELAY, jitter(min(INITIAL_DELAY * 2**(n-1), MAX_DELAY)))``
+    before retry n (at least 0.5 s each); with both bounds at zero it retries at once."""
+    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.0)
+    monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.0)
