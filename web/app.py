@@ -45,6 +45,7 @@ from web.supplier_profiles_api import (
     match_suppliers,
     vocabulary,
 )
+from web.webhooks import stripe_webhook
 
 HERE = Path(__file__).resolve().parent
 
@@ -122,6 +123,7 @@ def _litestar(provide_marketplace: Callable[[], Marketplace],
                 RfqController, QuoteController, PurchaseOrderController,
                 SupplierProfileController, vocabulary, match_suppliers, match_need,
                 LedgerController, ReceiptsController]),
+            stripe_webhook,
             create_static_files_router(path="/static", directories=[HERE / "static"],
                                        opt=public()),
         ],

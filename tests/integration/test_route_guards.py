@@ -160,6 +160,7 @@ POST   /rfqs/{rfq_id:uuid}/quote/withdrawal                          supplier
 GET    /signup                                                       public
 POST   /signup                                                       public
 GET    /static/{file_path:path}                                      public
+POST   /webhooks/stripe                                              public
 """
 
 ROLES = ("buyer", "supplier", "auditor", "admin")
