@@ -19,12 +19,12 @@ from marketplace.commands.clearing import ClearingCommands
 from marketplace.commands.idempotency import IdempotencyCommands
 from marketplace.commands.lots import LotCommands
 from marketplace.commands.needs import NeedCommands, NeedNotFoundError
-from marketplace.commands.payments import PaymentCommands
 from marketplace.commands.pooling import PoolingCommands
 from marketplace.commands.rfqs import RfqCommands, RfqNotFoundError
+from marketplace.commands.settlement import SettlementCommands
 from marketplace.commands.suppliers import SupplierProfileCommands
 from marketplace.domain import Organisation, Profile
-from marketplace.payments import InvoicePayments, PaymentPort
+from marketplace.payments import InvoicePayments, PaymentError, PaymentPort
 from marketplace.readmodels import (
     AllocationQueries,
     LotQueries,
@@ -59,7 +59,7 @@ class IssuedToken:
 
 class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, BiddingCommands,
                   ClearingCommands, IdempotencyCommands, SupplierProfileCommands,
-                  PaymentCommands):
+                  SettlementCommands):
     """Kyodo's one ledger application: every aggregate, every command, one global order.
 
     Organisations' commands are here; buyers', lots' and suppliers' are mixed in from
@@ -151,7 +151,23 @@ class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, Biddi
                 log.exception("closing and clearing lot %s failed; it is tried again", lot_id)
         if closed:
             self.checkpoint("lot close")
+        for lot_id in closed:
+            self._settle_quietly(lot_id)
         return closed
+
+    def cancel_lot(self, organiser_id: UUID, lot_id: UUID, reason: Any) -> None:
+        """Cancels a lot, telling every participant why, and releases the buyers' holds."""
+        super().cancel_lot(organiser_id, lot_id, reason)
+        self._settle_quietly(lot_id)
+
+    def _settle_quietly(self, lot_id: UUID) -> None:
+        """Settles the lot's buyers; a failure is logged and leaves the lot as recorded
+        (``marketplace payments settle`` repeats the calls whose outcome is unknown)."""
+        try:
+            self.settle_buyers(lot_id)
+        except PaymentError:
+            log.exception("settling the payments of lot %s failed; run `marketplace "
+                          "payments settle %s` once the processor answers", lot_id, lot_id)
 
     def open_due_rfqs(self, settle: timedelta = timedelta(0)) -> list[UUID]:
         """Records the deadline of every RFQ whose deadline passed ``settle`` ago; their ids.

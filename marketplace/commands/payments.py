@@ -149,7 +149,7 @@ class PaymentCommands(Commands):
         return payments.record(key, status=outcome.status.value, reference=outcome.reference,
                                amount=amount, charge=outcome.charge,
                                customer=outcome.customer, reason=outcome.reason,
-                               decline_code=outcome.decline_code)
+                               decline_code=outcome.decline_code, method=outcome.method)
 
     def _payments_of(self, lot: Lot) -> LotPayments:
         return self._existing_payments(lot.id) or LotPayments.open(

@@ -151,6 +151,7 @@ class Lot(SealedRound, ReplacedNotMutated, Aggregate):
         self.cancel_reason: str | None = None
         self.closed = False
         self.allocation_digest: str | None = None
+        self.allocation_result: dict[str, Any] | None = None
         self.commitments: dict[UUID, Commitment] = {}
         self.suppliers: frozenset[UUID] = frozenset()
         self.bids: dict[UUID, Bid] = {}
@@ -209,6 +210,7 @@ class Lot(SealedRound, ReplacedNotMutated, Aggregate):
     def _allocated(self, input_digest: str, input: dict[str, Any],
                    result: dict[str, Any]) -> None:
         self.allocation_digest = input_digest
+        self.allocation_result = result
 
     # -- buyers ---------------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ class Payment:
     customer: str | None = None
     reason: str | None = None
     decline_code: str | None = None
+    method: str | None = None
+    """The saved payment method to charge at allocation (Stripe's ``pm_…``)."""
 
     @property
     def known(self) -> bool:
@@ -73,7 +75,8 @@ class LotPayments(ReplacedNotMutated, Aggregate):
     class Opened(Aggregate.Created):
         lot_id: UUID
         currency: str
-        method: str
+        processor: str
+        """The payment adapter that moves this lot's money: ``stripe`` or ``invoice``."""
 
     class Requested(Aggregate.Event):
         lot_id: UUID
@@ -94,6 +97,7 @@ class LotPayments(ReplacedNotMutated, Aggregate):
         customer: str | None
         reason: str | None
         decline_code: str | None
+        method: str | None = None
 
     class Notified(Aggregate.Event):
         """The processor told of a change (a webhook), taken once by its event id."""
@@ -110,13 +114,13 @@ class LotPayments(ReplacedNotMutated, Aggregate):
         return uuid5(PAYMENTS_NAMESPACE, f"payments:{lot_id}")
 
     @classmethod
-    def open(cls, lot_id: UUID, currency: str, method: str) -> LotPayments:
+    def open(cls, lot_id: UUID, currency: str, processor: str) -> LotPayments:
         return cls._create(cls.Opened, id=cls.create_id(lot_id), lot_id=lot_id,
-                           currency=currency, method=method)
+                           currency=currency, processor=processor)
 
     @event(Opened)
-    def __init__(self, lot_id: UUID, currency: str, method: str) -> None:
-        self.lot_id, self.currency, self.method = lot_id, currency, method
+    def __init__(self, lot_id: UUID, currency: str, processor: str) -> None:
+        self.lot_id, self.currency, self.processor = lot_id, currency, processor
         self.payments: dict[str, Payment] = {}
         self.notified: frozenset[str] = frozenset()
 
@@ -138,7 +142,8 @@ class LotPayments(ReplacedNotMutated, Aggregate):
 
     def record(self, key: str, *, status: str, reference: str, amount: int | None = None,
                charge: str | None = None, customer: str | None = None,
-               reason: str | None = None, decline_code: str | None = None) -> bool:
+               reason: str | None = None, decline_code: str | None = None,
+               method: str | None = None) -> bool:
         """Records what the call under ``key`` came to, or what it has come to since (a hold
         that lapsed, a card confirmed later); False if that is already what is recorded."""
         payment = self.payments.get(key)
@@ -148,22 +153,22 @@ class LotPayments(ReplacedNotMutated, Aggregate):
                 "before the call")
         outcome = dict(status=status, reference=reference, settled_amount=amount,
                        charge=charge, customer=customer, reason=reason,
-                       decline_code=decline_code)
+                       decline_code=decline_code, method=method)
         if all(getattr(payment, name) == value for name, value in outcome.items()):
             return False
         self.trigger_event(self.Recorded, lot_id=self.lot_id, party_id=payment.party_id,
                            key=key, status=status, reference=reference, amount=amount,
                            charge=charge, customer=customer, reason=reason,
-                           decline_code=decline_code)
+                           decline_code=decline_code, method=method)
         return True
 
     @event(Recorded)
     def _recorded(self, key: str, status: str, reference: str, amount: int | None,
                   charge: str | None, customer: str | None, reason: str | None,
-                  decline_code: str | None) -> None:
+                  decline_code: str | None, method: str | None = None) -> None:
         payment = replace(self.payments[key], status=status, reference=reference,
                           settled_amount=amount, charge=charge, customer=customer,
-                          reason=reason, decline_code=decline_code)
+                          reason=reason, decline_code=decline_code, method=method)
         self.payments = {**self.payments, key: payment}
 
     def notice(self, event_id: str, event_type: str, key: str | None) -> bool:

@@ -17,6 +17,18 @@ def payments() -> None:
 
 @payments.command()
 @click.argument("lot_id", type=click.UUID)
+def settle(lot_id: UUID) -> None:
+    """Capture, charge or release each buyer of the allocated or cancelled LOT_ID (what the
+    server does at the close; again here after a failure: no call is made twice)."""
+    marketplace = open_marketplace(Settings.from_env())
+    for payment in marketplace.settle_buyers(lot_id):
+        amount = "" if payment.settled_amount is None else f" {payment.settled_amount:,}"
+        click.echo(f"{payment.purpose} for {payment.party_id}: {payment.status}{amount} "
+                   f"({payment.reference})")
+
+
+@payments.command()
+@click.argument("lot_id", type=click.UUID)
 def reconcile(lot_id: UUID) -> None:
     """Record what the processor holds for LOT_ID and the ledger misses (after a crash
     between a call and its record, or a hold that lapsed)."""

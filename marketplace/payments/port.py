@@ -78,6 +78,8 @@ class Outcome:
     """The charge that funds a supplier transfer (Stripe's ``source_transaction``)."""
     customer: str | None = None
     """The processor's record of the buyer that a saved method belongs to."""
+    method: str | None = None
+    """The saved payment method, to charge without the buyer present."""
     reason: str | None = None
     decline_code: str | None = None
 

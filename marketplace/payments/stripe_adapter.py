@@ -193,7 +193,8 @@ class StripePayments:
 def _setup_outcome(intent: Any) -> Outcome:
     customer = _id(intent.customer)
     if intent.status == "succeeded":
-        return Outcome(Status.SAVED, intent.id, customer=customer)
+        return Outcome(Status.SAVED, intent.id, customer=customer,
+                       method=_id(intent.payment_method))
     if intent.status == "requires_action":
         return Outcome(Status.NEEDS_AUTHENTICATION, intent.id, customer=customer,
                        reason=DECLINES["authentication_required"])
