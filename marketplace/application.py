@@ -19,9 +19,9 @@ from marketplace.commands.clearing import ClearingCommands
 from marketplace.commands.idempotency import IdempotencyCommands
 from marketplace.commands.lots import LotCommands
 from marketplace.commands.needs import NeedCommands, NeedNotFoundError
+from marketplace.commands.payouts import PayoutCommands
 from marketplace.commands.pooling import PoolingCommands
 from marketplace.commands.rfqs import RfqCommands, RfqNotFoundError
-from marketplace.commands.settlement import SettlementCommands
 from marketplace.commands.suppliers import SupplierProfileCommands
 from marketplace.domain import Organisation, Profile
 from marketplace.payments import InvoicePayments, PaymentError, PaymentPort
@@ -59,7 +59,7 @@ class IssuedToken:
 
 class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, BiddingCommands,
                   ClearingCommands, IdempotencyCommands, SupplierProfileCommands,
-                  SettlementCommands):
+                  PayoutCommands):
     """Kyodo's one ledger application: every aggregate, every command, one global order.
 
     Organisations' commands are here; buyers', lots' and suppliers' are mixed in from
@@ -161,10 +161,12 @@ class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, Biddi
         self._settle_quietly(lot_id)
 
     def _settle_quietly(self, lot_id: UUID) -> None:
-        """Settles the lot's buyers; a failure is logged and leaves the lot as recorded
-        (``marketplace payments settle`` repeats the calls whose outcome is unknown)."""
+        """Settles the lot's buyers, then pays its suppliers; a failure is logged and leaves
+        the lot as recorded (``marketplace payments settle`` repeats the calls whose outcome
+        is unknown)."""
         try:
             self.settle_buyers(lot_id)
+            self.pay_suppliers(lot_id)
         except PaymentError:
             log.exception("settling the payments of lot %s failed; run `marketplace "
                           "payments settle %s` once the processor answers", lot_id, lot_id)

@@ -25,6 +25,7 @@ def open_marketplace(settings: Settings, clock: Clock = system_clock) -> Marketp
     marketplace.checkpoint_every_entries = settings.checkpoint_every_entries
     marketplace.checkpoint_every_seconds = settings.checkpoint_every_seconds
     marketplace.payments = payments_for(settings)
+    marketplace.platform_fee = settings.platform_fee_percent / 100
     return marketplace
 
 

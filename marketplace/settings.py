@@ -8,6 +8,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,6 +46,8 @@ class Settings:
     stripe_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     """Another address for Stripe's API: a local stand-in in development and tests."""
+    platform_fee_percent: Decimal = Decimal(0)
+    """The platform's fee, in percent of each supplier's payout."""
     ledger_key: bytes | None = None
     """The 32-byte Ed25519 seed that signs the ledger's checkpoints."""
     ledger_origin: str = DEFAULT_LEDGER_ORIGIN
@@ -83,6 +86,7 @@ class Settings:
                    stripe_publishable_key=stripe["STRIPE_PUBLISHABLE_KEY"],
                    stripe_webhook_secret=stripe["STRIPE_WEBHOOK_SECRET"],
                    stripe_api_base=_stripe_api_base(env, production),
+                   platform_fee_percent=_percent(env, "MARKETPLACE_PLATFORM_FEE_PERCENT"),
                    ledger_key=_ledger_key(env, var_dir, production),
                    ledger_origin=_ledger_origin(env),
                    checkpoint_every_entries=_count(
@@ -96,6 +100,19 @@ class Settings:
 def _get(env: Mapping[str, str], name: str) -> str | None:
     value = env.get(name, "").strip()
     return value or None
+
+
+def _percent(env: Mapping[str, str], name: str) -> Decimal:
+    text = _get(env, name)
+    if text is None:
+        return Decimal(0)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or not 0 <= value < 100:
+        raise SettingsError(f"{name}={text!r}: give a percentage from 0 up to 100, such as 2.5")
+    return value
 
 
 def _stripe_api_base(env: Mapping[str, str], production: bool) -> str | None:

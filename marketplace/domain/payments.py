@@ -34,6 +34,9 @@ class Purpose(StrEnum):
     RELEASE = "release"
     REFUND = "refund"
     TRANSFER = "transfer"
+    """Part of a supplier's payout, funded by one buyer's charge (``of``)."""
+    ACCOUNT = "account"
+    """The supplier's payout account made at the processor."""
 
 
 class PaymentNotRequestedError(RuleViolationError):
@@ -99,6 +102,15 @@ class LotPayments(ReplacedNotMutated, Aggregate):
         decline_code: str | None
         method: str | None = None
 
+    class PayoutDue(Aggregate.Event):
+        """What the allocation owes a supplier, and the platform's fee from it: the payout
+        statement's lines; the transfers that pay it follow."""
+
+        lot_id: UUID
+        party_id: UUID
+        gross: int
+        fee: int
+
     class Notified(Aggregate.Event):
         """The processor told of a change (a webhook), taken once by its event id."""
 
@@ -123,6 +135,8 @@ class LotPayments(ReplacedNotMutated, Aggregate):
         self.lot_id, self.currency, self.processor = lot_id, currency, processor
         self.payments: dict[str, Payment] = {}
         self.notified: frozenset[str] = frozenset()
+        #: Supplier → (gross owed by the allocation, platform fee), in minor units.
+        self.payouts_due: dict[UUID, tuple[int, int]] = {}
 
     def request(self, key: str, purpose: Purpose, party_id: UUID, amount: int | None, *,
                 of: str | None = None) -> bool:
@@ -171,6 +185,20 @@ class LotPayments(ReplacedNotMutated, Aggregate):
                           reason=reason, decline_code=decline_code, method=method)
         self.payments = {**self.payments, key: payment}
 
+    def owe_payout(self, party_id: UUID, gross: int, fee: int) -> bool:
+        """Records a supplier's payout due, once (False if it already is)."""
+        if party_id in self.payouts_due:
+            return False
+        if not 0 <= fee <= gross:
+            raise ValueError("a fee is between nothing and the whole payout")
+        self.trigger_event(self.PayoutDue, lot_id=self.lot_id, party_id=party_id, gross=gross,
+                           fee=fee)
+        return True
+
+    @event(PayoutDue)
+    def _payout_due(self, party_id: UUID, gross: int, fee: int) -> None:
+        self.payouts_due = {**self.payouts_due, party_id: (gross, fee)}
+
     def notice(self, event_id: str, event_type: str, key: str | None) -> bool:
         """Takes the processor's event once: False if this event id was taken before (a
         webhook delivered again)."""
@@ -193,3 +221,27 @@ class LotPayments(ReplacedNotMutated, Aggregate):
 
     def of_party(self, party_id: UUID) -> list[Payment]:
         return [p for p in self.payments.values() if p.party_id == party_id]
+
+
+class PayoutAccount(ReplacedNotMutated, Aggregate):
+    """Where a supplier is paid: its account at the payment processor (a Stripe connected
+    account), or bank transfer for invoices. Made once per organisation and processor."""
+
+    class Connected(Aggregate.Created):
+        organisation_id: UUID
+        processor: str
+        account: str
+
+    @staticmethod
+    def create_id(organisation_id: UUID, processor: str) -> UUID:
+        return uuid5(PAYMENTS_NAMESPACE, f"payout-account:{processor}:{organisation_id}")
+
+    @classmethod
+    def connect(cls, organisation_id: UUID, processor: str, account: str) -> PayoutAccount:
+        return cls._create(cls.Connected, id=cls.create_id(organisation_id, processor),
+                           organisation_id=organisation_id, processor=processor,
+                           account=account)
+
+    @event(Connected)
+    def __init__(self, organisation_id: UUID, processor: str, account: str) -> None:
+        self.organisation_id, self.processor, self.account = organisation_id, processor, account

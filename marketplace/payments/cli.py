@@ -18,10 +18,11 @@ def payments() -> None:
 @payments.command()
 @click.argument("lot_id", type=click.UUID)
 def settle(lot_id: UUID) -> None:
-    """Capture, charge or release each buyer of the allocated or cancelled LOT_ID (what the
-    server does at the close; again here after a failure: no call is made twice)."""
+    """Capture, charge or release each buyer of the allocated or cancelled LOT_ID, then pay
+    its suppliers (what the server does at the close; again here after a failure: no call is
+    made twice)."""
     marketplace = open_marketplace(Settings.from_env())
-    for payment in marketplace.settle_buyers(lot_id):
+    for payment in [*marketplace.settle_buyers(lot_id), *marketplace.pay_suppliers(lot_id)]:
         amount = "" if payment.settled_amount is None else f" {payment.settled_amount:,}"
         click.echo(f"{payment.purpose} for {payment.party_id}: {payment.status}{amount} "
                    f"({payment.reference})")

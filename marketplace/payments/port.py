@@ -160,6 +160,10 @@ class PaymentPort(Protocol):
         """Send a supplier its share, funded by a buyer's ``charge``."""
         ...
 
+    def payout_account(self, organisation_id: UUID, *, key: str) -> str:
+        """Makes the supplier's account to be paid into (the same one for the same key)."""
+        ...
+
     def find(self, lot_id: UUID) -> list[Found]:
         """Everything the processor holds for the lot (for ``payments reconcile``)."""
         ...

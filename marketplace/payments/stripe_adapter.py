@@ -123,6 +123,16 @@ class StripePayments:
         return Outcome(Status.TRANSFERRED, made.id, Money(made.amount, made.currency),
                        charge=charge)
 
+    def payout_account(self, organisation_id: UUID, *, key: str) -> str:
+        """An Express connected account (Stripe onboards the supplier on its own pages)."""
+        with _translated():
+            account = self.client.v1.accounts.create(
+                params={"type": "express", "country": "JP",
+                        "metadata": {"kyodo_organisation": str(organisation_id),
+                                     "kyodo_key": key}},
+                options={"idempotency_key": key})
+        return str(account.id)
+
     def find(self, lot_id: UUID) -> list[Found]:
         found: list[Found] = []
         with _translated():

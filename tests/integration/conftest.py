@@ -11,6 +11,8 @@ import stripe
 
 from events import SettableClock
 from marketplace.application import Marketplace
+from marketplace.payments.stripe_adapter import StripePayments
+from tests.fake_stripe import API_KEY, FakeStripe, running_fake_stripe
 from tests.helpers import register_over_http
 from tests.lot_scenes import Scene
 from tests.lots_api_builders import CLUSTER, Cluster, Party
@@ -107,3 +109,16 @@ def instant_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     before retry n (at least 0.5 s each); with both bounds at zero it retries at once."""
     monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.0)
     monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.0)
+
+
+@pytest.fixture(params=["stripe", "invoice"])
+def processor(request: pytest.FixtureRequest, marketplace: Marketplace
+              ) -> Iterator[FakeStripe | None]:
+    """The marketplace's payments through Stripe (the fake server, yielded) or by invoice."""
+    if request.param == "invoice":
+        yield None
+        return
+    with running_fake_stripe() as fake:
+        marketplace.payments = StripePayments(API_KEY, api_base=fake.base_url,
+                                              network_retries=0)
+        yield fake

@@ -5,8 +5,6 @@ twice."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -17,38 +15,8 @@ from marketplace.application import Marketplace
 from marketplace.commands.payments import HOLD_WINDOW
 from marketplace.domain.payments import Purpose
 from marketplace.payments import Status
-from marketplace.payments.stripe_adapter import StripePayments
-from tests.fake_stripe import API_KEY, CARD_VISA, FakeStripe, running_fake_stripe
-from tests.lots_builders import a_cluster, bid_alone, open_lot, pooled_need, post_need
-
-
-@pytest.fixture(params=["stripe", "invoice"])
-def processor(request: pytest.FixtureRequest, marketplace: Marketplace
-              ) -> Iterator[FakeStripe | None]:
-    if request.param == "invoice":
-        yield None
-        return
-    with running_fake_stripe() as fake:
-        marketplace.payments = StripePayments(API_KEY, api_base=fake.base_url,
-                                              network_retries=0)
-        yield fake
-
-
-def a_paid_lot(marketplace: Marketplace) -> tuple[UUID, list[UUID]]:
-    """Two buyers served at ¥180 (800 and 700 kg) and one left out (its ¥150 is too low),
-    all three holding their maximum on a card."""
-    firms = a_cluster(marketplace, buyers=3, suppliers=1)
-    lot_id = open_lot(marketplace, firms.buyers[0],
-                      closes_at=marketplace.clock() + HOLD_WINDOW - timedelta(hours=1))
-    pooled_need(marketplace, firms.buyers[0], lot_id, 800)
-    pooled_need(marketplace, firms.buyers[1], lot_id, 700)
-    low = post_need(marketplace, firms.buyers[2], 500, max_unit_price=150)
-    marketplace.pool_need(firms.buyers[2], lot_id, low)
-    bid_alone(marketplace, firms.suppliers[0], lot_id)
-    for buyer in firms.buyers:
-        held = marketplace.pay_for_commitment(buyer, lot_id, payment_method=CARD_VISA)
-        assert held.status == Status.AUTHORISED
-    return lot_id, firms.buyers
+from tests.fake_stripe import FakeStripe
+from tests.payment_builders import a_paid_lot
 
 
 def settled(marketplace: Marketplace, lot_id: UUID) -> dict[UUID, tuple[Purpose, str | None,

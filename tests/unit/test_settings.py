@@ -100,3 +100,14 @@ def test_a_local_stripe_stand_in_is_taken_in_development(tmp_path: Path) -> None
                                   "STRIPE_API_BASE": "http://127.0.0.1:12111"})
 
     assert settings.stripe_api_base == "http://127.0.0.1:12111"
+
+
+def test_the_platform_fee_is_a_percentage_below_a_hundred(tmp_path: Path) -> None:
+    base = {"MARKETPLACE_VAR_DIR": str(tmp_path)}
+
+    assert Settings.from_env({**base, "MARKETPLACE_PLATFORM_FEE_PERCENT": "2.5"}
+                             ).platform_fee_percent == 2.5
+    assert Settings.from_env(base).platform_fee_percent == 0
+    for wrong in ("100", "-1", "abc", "NaN"):
+        with pytest.raises(SettingsError, match="from 0 up to 100"):
+            Settings.from_env({**base, "MARKETPLACE_PLATFORM_FEE_PERCENT": wrong})

@@ -1,0 +1,92 @@
+"""Paying the suppliers once the buyers have paid: each owed what the allocation awards it,
+less the platform's fee, in transfers funded by the buyers' charges, once; a consortium's
+members by the quantity each supplies; a statement per supplier."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from events import SettableClock
+from marketplace.application import Marketplace
+from marketplace.commands.payments import HOLD_WINDOW
+from marketplace.payments import Status
+from tests.fake_stripe import CARD_VISA, FakeStripe
+from tests.lots_builders import CONSORTIUM_TERMS, a_cluster, open_lot, pooled_need
+from tests.payment_builders import a_paid_lot
+
+
+def test_the_supplier_is_paid_what_it_was_awarded_less_the_fee_from_the_buyers_charges(
+        marketplace: Marketplace, clock: SettableClock, processor: FakeStripe | None) -> None:
+    marketplace.platform_fee = Decimal("0.03")
+    lot_id, _ = a_paid_lot(marketplace)
+    clock.advance(HOLD_WINDOW)
+
+    marketplace.close_due_lots()
+
+    (supplier,) = {t.party_id for t in marketplace.payouts_of_lot(lot_id)}
+    statement = marketplace.payout_statement(supplier, lot_id)
+    assert statement is not None
+    assert (statement.gross, statement.fee, statement.net) == (270_000, 8_100, 261_900)
+    assert statement.paid == statement.net
+    assert [t.settled_amount for t in statement.transfers] == [144_000, 117_900]
+    assert {t.status for t in statement.transfers} == {Status.TRANSFERRED}
+    if processor is not None:
+        made = list(processor.client().v1.transfers.list(
+            params={"transfer_group": f"lot_{lot_id}"}).auto_paging_iter())
+        assert sorted(t.amount for t in made) == [117_900, 144_000]
+        assert {t.destination for t in made} == {marketplace._payout_account(supplier)}
+        charges = {t.source_transaction for t in made}
+        assert len(charges) == 2  # one transfer from each buyer's charge
+
+
+def test_paying_again_transfers_nothing_twice(marketplace: Marketplace, clock: SettableClock,
+                                              processor: FakeStripe | None) -> None:
+    lot_id, _ = a_paid_lot(marketplace)
+    clock.advance(HOLD_WINDOW)
+    marketplace.close_due_lots()
+    first = marketplace.payouts_of_lot(lot_id)
+    changes = None if processor is None else processor.mutations
+    position = marketplace.position()
+
+    again = marketplace.pay_suppliers(lot_id)
+
+    assert again == first
+    assert marketplace.position() == position
+    assert (None if processor is None else processor.mutations) == changes
+
+
+def test_a_consortiums_members_are_paid_by_what_each_supplies(
+        marketplace: Marketplace, clock: SettableClock, processor: FakeStripe | None) -> None:
+    firms = a_cluster(marketplace, buyers=1, suppliers=2)
+    lot_id = open_lot(marketplace, firms.buyers[0],
+                      closes_at=marketplace.clock() + HOLD_WINDOW - timedelta(hours=1))
+    pooled_need(marketplace, firms.buyers[0], lot_id, 800)
+    lead, member = firms.suppliers
+    marketplace.join_lot(lead, lot_id)
+    bid = marketplace.place_bid(lead, lot_id, **CONSORTIUM_TERMS,
+                                shares={lead: 600, member: 400})
+    marketplace.accept_consortium_share(member, lot_id, bid)
+    marketplace.pay_for_commitment(firms.buyers[0], lot_id, payment_method=CARD_VISA)
+    clock.advance(HOLD_WINDOW)
+
+    marketplace.close_due_lots()
+
+    allocation = marketplace.allocations.of_lot(lead, lot_id)
+    assert allocation is not None
+    (outcome,) = allocation.my_bids
+    supplied = {m.organisation_id: m.quantity for m in outcome.members}
+    for supplier in (lead, member):
+        statement = marketplace.payout_statement(supplier, lot_id)
+        assert statement is not None
+        assert statement.gross == int(supplied[supplier] * 190)
+        assert statement.paid == statement.gross  # no fee configured
+    assert sum(supplied.values()) == 800
+
+
+def test_nothing_is_paid_out_before_the_buyers_have_paid(
+        marketplace: Marketplace, processor: FakeStripe | None) -> None:
+    lot_id, _ = a_paid_lot(marketplace)
+
+    assert marketplace.pay_suppliers(lot_id) == []
+    assert marketplace.payouts_of_lot(lot_id) == []
