@@ -30,23 +30,28 @@ _set = object.__setattr__
 
 
 def uuid_from_hex(text: str) -> UUID:
-    """``UUID(text)`` for the 32 hex digits ``UUID.hex`` writes, without its parsing."""
-    if len(text) == 32:
+    """``UUID(text)`` for the 32 hex digits ``UUID.hex`` writes, without its parsing; anything
+    else (a sign, spaces, ``0x``, not a string) goes through the library's own decoding."""
+    if type(text) is str and len(text) == 32 and text.isalnum() and text[1] not in "xX":
         try:
             value = int(text, 16)
         except ValueError:
-            return UUID(text)  # its error, naming what is wrong
-        if value >= 0:
-            made: UUID = _new(UUID)
-            _set(made, "int", value)
-            _set(made, "is_safe", SafeUUID.unknown)
-            return made
-    return UUID(text)
+            return _LIBRARY_UUID.decode(text)  # its error, naming what is wrong
+        made: UUID = _new(UUID)
+        _set(made, "int", value)
+        _set(made, "is_safe", SafeUUID.unknown)
+        return made
+    return _LIBRARY_UUID.decode(text)
 
 
+def _datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text) if type(text) is str else _LIBRARY_DATETIME.decode(text)
+
+
+_LIBRARY_UUID, _LIBRARY_DATETIME = UUIDAsHex(), DatetimeAsISO()
 #: What the library's transcodings do to decode, called without the method in between.
 DIRECT: dict[type[Transcoding], Callable[[Any], Any]] = {
-    UUIDAsHex: uuid_from_hex, DatetimeAsISO: datetime.fromisoformat, DecimalAsStr: Decimal}
+    UUIDAsHex: uuid_from_hex, DatetimeAsISO: _datetime, DecimalAsStr: Decimal}
 
 
 class LedgerTranscoder(JSONTranscoder):
