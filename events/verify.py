@@ -36,6 +36,9 @@ Progress = Callable[[str, int, int], None]
 class Problem:
     position: int | None
     what: str
+    rank: int = 0
+    """Of two problems at one position, the lower rank is reported: an entry's own before
+    the tree's (as one pass finds them)."""
 
     def __str__(self) -> str:
         where = "the ledger" if self.position is None else f"position {self.position}"

@@ -71,28 +71,36 @@ def check_entries(app: LedgerApplication, progress: Progress | None = None, tota
         return _Pass(app, scope, 0, 1, mark).run(progress, total)
     context = multiprocessing.get_context("fork")
     lowest = context.Value("q", NOWHERE)  # the lowest position of a problem found so far
+    children: list[tuple[Any, Any]] = []
+    outcomes: list[EntriesChecked | Problem] = []
     with _steady_gc():
-        children = []
-        for share in range(1, workers):
-            receiving, sending = context.Pipe(duplex=False)
-            child = context.Process(target=_worker, name=f"verify-worker-{share}",
-                                    args=(app, scope, share, workers, mark, lowest, sending),
-                                    daemon=True)
-            child.start()
-            sending.close()
-            children.append((child, receiving))
-        outcomes: list[EntriesChecked | Problem] = []
         try:
-            outcomes.append(_Pass(app, scope, 0, workers, mark, lowest).run(progress, total))
-        except VerificationFailed as failure:
-            outcomes.append(failure.problem)
-            _lower(lowest, failure.problem)
-        for child, receiving in children:
-            outcomes.append(_outcome(child, receiving))
+            for share in range(1, workers):
+                receiving, sending = context.Pipe(duplex=False)
+                child = context.Process(
+                    target=_worker, name=f"verify-worker-{share}", daemon=True,
+                    args=(app, scope, share, workers, mark, lowest, sending))
+                child.start()
+                sending.close()
+                children.append((child, receiving))
+            try:
+                outcomes.append(_Pass(app, scope, 0, workers, mark, lowest).run(progress,
+                                                                                  total))
+            except VerificationFailed as failure:
+                outcomes.append(failure.problem)
+                _lower(lowest, failure.problem)
+            for child, receiving in children:
+                outcomes.append(_outcome(child, receiving))
+        finally:
+            for child, receiving in children:  # none outlives the verify, whatever happened
+                receiving.close()
+                if child.is_alive():
+                    child.terminate()
+                child.join()
     problems = [o for o in outcomes if isinstance(o, Problem)]
     if problems:
         raise VerificationFailed(min(problems, key=lambda p: (
-            NOWHERE if p.position is None else p.position)))
+            NOWHERE if p.position is None else p.position, p.rank)))
     checked = [o for o in outcomes if isinstance(o, EntriesChecked)]
     return EntriesChecked(checked[0].count, sorted(p for c in checked for p in c.marked))
 
@@ -112,16 +120,21 @@ def _worker(app: LedgerApplication, scope: Extent, share: int, shares: int, mark
         sending.close()
 
 
+class VerifyWorkerError(Exception):
+    """A worker of the verify failed for a reason of its own (not a finding about the
+    ledger): the verify proves nothing; run it again, with ``--workers 1`` if it recurs."""
+
+
 def _outcome(child: Any, receiving: Any) -> EntriesChecked | Problem:
     try:
         outcome = receiving.recv()
     except EOFError:
-        outcome = f"it exited with code {child.exitcode} before reporting"
-    finally:
-        receiving.close()
         child.join()
+        outcome = f"it exited with code {child.exitcode} before reporting"
     if isinstance(outcome, str):
-        raise RuntimeError(f"a verify worker failed: {outcome}")
+        last = outcome.strip().splitlines()[-1]
+        raise VerifyWorkerError(f"a verify worker failed ({last}); nothing was concluded: run "
+                                "the verify again, with --workers 1 if this recurs")
     return cast("EntriesChecked | Problem", outcome)
 
 
@@ -265,7 +278,7 @@ def _check_root(frontier: merkle.Frontier, checkpoint: Checkpoint, position: int
         raise VerificationFailed(Problem(position, (
             f"the first {checkpoint.tree_size} entries do not have the root signed by "
             f"checkpoint #{checkpoint.id}: an entry at or before this position differs "
-            "from what was signed")))
+            "from what was signed"), rank=1))
 
 
 class _StoredNodes:
@@ -311,7 +324,8 @@ class _StoredNodes:
         position = positions[last_leaf] if 0 <= last_leaf < len(positions) else None
         raise VerificationFailed(Problem(position, (
             f"the stored tree node (level {level}, index {index}) is not the hash of the "
-            "entries under it: receipts and checkpoints made from it would not check")))
+            "entries under it: receipts and checkpoints made from it would not check"),
+            rank=1))
 
 
 def _batches(app: LedgerApplication, scope: Extent

@@ -14,6 +14,7 @@ import click
 from events import engine_for
 from events.checkpoints import Signer
 from events.receipts import ReceiptError, check_consistency, check_receipt
+from events.verify_entries import VerifyWorkerError
 from marketplace.application import Marketplace
 from marketplace.audit.cli import audit
 from marketplace.audit.verify import default_workers, verify_ledger
@@ -57,8 +58,11 @@ def verify(database_url: str | None, public_key: tuple[str, ...], skip_read_mode
         bar.update(done - shown.get(phase, 0))
         shown[phase] = done
 
-    report = verify_ledger(marketplace, trusted_key=trusted, progress=progress,
-                           read_models=not skip_read_models, workers=workers)
+    try:
+        report = verify_ledger(marketplace, trusted_key=trusted, progress=progress,
+                               read_models=not skip_read_models, workers=workers)
+    except VerifyWorkerError as error:
+        raise click.ClickException(str(error)) from None
     for bar in bars.values():
         bar.render_finish()
     for phase in report.phases:

@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from events import verify_entries
+from events.checkpoints import Checkpoints
+from events.integrity_tables import leaves
 from events.store import event_store_tables
 from marketplace.application import Marketplace
 from marketplace.audit.verify import VerifyReport, verify_ledger
@@ -77,7 +79,8 @@ def test_a_worker_that_dies_fails_the_verify_loudly(ledger: Marketplace,
     def dies(*_: object) -> None:
         raise MemoryError("out of memory in the worker")
     monkeypatch.setattr(verify_entries, "_worker", lambda *args: dies())
-    with pytest.raises(RuntimeError, match="exited with code 1 before reporting"):
+    with pytest.raises(verify_entries.VerifyWorkerError,
+                       match=r"exited with code 1 before reporting.*run the verify again"):
         run(ledger, workers=2)
 
 
@@ -96,3 +99,22 @@ def test_aggregates_pushed_out_of_memory_are_rebuilt(ledger: Marketplace,
     report = run(ledger, workers=1)  # counted in this process
     assert report.ok, report.problem
     assert rebuilt  # the lots came back after their buyers' and suppliers' events
+
+
+def test_a_leaf_rewritten_where_a_checkpoint_ends_is_named_as_one_process_names_it(
+        ledger: Marketplace) -> None:
+    latest = Checkpoints(ledger.engine).latest()
+    assert latest is not None
+    with ledger.engine.begin() as connection:
+        last = connection.execute(sa.select(leaves.c.position)
+                                  .where(leaves.c.leaf_index == latest.tree_size - 1)
+                                  ).scalar_one()
+        connection.execute(leaves.update().where(leaves.c.position == last)
+                           .values(leaf_hash=b"\xab" * 32))
+
+    one, two = run(ledger, workers=1), run(ledger, workers=2)
+
+    assert one.problem is not None
+    assert one.problem.position == last
+    assert "does not hash to its leaf" in one.problem.what
+    assert two.problem == one.problem
