@@ -6,19 +6,22 @@ signature; what the event is about is fetched again from Stripe (webhooks come l
 and out of order); the event is taken once by its id, in the transaction that records its
 effect. Answers: 200 when taken or already taken (Stripe stops sending), 400 for a signature
 that does not verify (Stripe does not retry a 4xx), 503 when Stripe could not be asked back
-(it retries later).
+(it retries later), or refused our key.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import anyio.to_thread
 from litestar import Request, Response, post
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_503_SERVICE_UNAVAILABLE
 
-from marketplace.payments import PaymentUnavailableError, WebhookRefusedError
+from marketplace.payments import PaymentError, WebhookRefusedError
 from web.auth import marketplace_of, public
+
+log = logging.getLogger("kyodo.payments")
 
 #: Stripe's events are a few kilobytes; anything far larger is not one.
 MAX_BODY = 256 * 1024
@@ -35,7 +38,8 @@ async def stripe_webhook(request: Request[Any, Any, Any]) -> Response[dict[str, 
                                                signature)
     except WebhookRefusedError as error:
         return _error(HTTP_400_BAD_REQUEST, "webhook_refused", str(error))
-    except PaymentUnavailableError as error:
+    except PaymentError as error:  # unreachable, or it refused our key: Stripe sends again
+        log.warning("a Stripe webhook could not be taken: %s", error)
         return _error(HTTP_503_SERVICE_UNAVAILABLE, "processor_unavailable", str(error))
     return Response({"received": True, "recorded": taken})
 

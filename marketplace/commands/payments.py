@@ -17,7 +17,15 @@ from marketplace.commands.base import Commands
 from marketplace.domain import NotFoundError, RuleViolationError
 from marketplace.domain.lot import Lot
 from marketplace.domain.payments import LotPayments, Payment, Purpose
-from marketplace.payments import Buyer, Money, Outcome, PaymentPort, Status, idempotency_key
+from marketplace.payments import (
+    Buyer,
+    Found,
+    Money,
+    Outcome,
+    PaymentPort,
+    Status,
+    idempotency_key,
+)
 
 #: Card holds lapse about 7 days after they are made (about 5 for some merchant-initiated
 #: ones), so a card is held only for a lot that closes within this; others save the card
@@ -65,6 +73,8 @@ class PaymentCommands(Commands):
                 return repeat  # its fate is unknown: call again with its key
             amount = _maximum(lot, buyer_id)
             hold = amount is not None and lot.closes_at - at <= HOLD_WINDOW
+            if hold and amount is not None:  # refused now, not after the request is recorded
+                amount.payable(self.payments.max_minor)
             done = next((p for p in reversed(payments.of_party(buyer_id))
                          if p.status in SETTLED
                          and p.amount == (amount.minor if hold and amount else None)), None)
@@ -72,13 +82,19 @@ class PaymentCommands(Commands):
                 return done  # this commitment is paid for already: nothing is held twice
             purpose = Purpose.HOLD if hold else Purpose.SAVE
             key = idempotency_key(payments.id, payments.version + 1, purpose.value)
-            payments.request(key, purpose, buyer_id, amount.minor if hold and amount else None)
+            payments.request(key, purpose, buyer_id, amount.minor if hold and amount else None,
+                             method=payment_method)
             self.save(payments)
             return payments.payments[key]
 
         payment = self.command(decide)
         if payment.known:
             return payment
+        if payment.method != payment_method:  # a repeat: the first request, as it was
+            found = {f.key: f for f in self.payments.find(lot_id)}.get(payment.key)
+            if found is not None:  # it reached the processor: its answer was lost
+                return self._note_outcome(lot_id, payment.key, found.outcome)
+            buyer = Buyer(buyer_id, payment_method=payment.method)
         currency = self._lot(lot_id).currency.value
         if payment.purpose is Purpose.HOLD and payment.amount is not None:
             outcome = self.payments.hold(lot_id, buyer, Money(payment.amount, currency),
@@ -102,16 +118,17 @@ class PaymentCommands(Commands):
         by_key = {f.key: f for f in found if f.key is not None}
         recorded = []
         for payment in list(payments.payments.values()):
-            there = by_key.get(payment.key)
+            there = by_key.get(payment.key) or _settled_there(payment, found)
             if there is None:
                 continue
             noted = self._note_outcome(lot_id, payment.key, there.outcome)
             if noted != payment:
                 recorded.append(noted)
         known = set(payments.payments)
+        now = self._existing_payments(lot_id) or payments
         return Reconciled(
             recorded=recorded,
-            never_reached=[p for p in payments.unknown() if p.key not in by_key],
+            never_reached=now.unknown(),
             unknown_to_ledger=sorted(f.reference for f in found
                                      if f.key is None or f.key not in known))
 
@@ -161,6 +178,18 @@ class PaymentCommands(Commands):
                               "lot's payments")
         except _NoPaymentsError:
             return None
+
+
+def _settled_there(payment: Payment, found: list[Found]) -> Found | None:
+    """A capture or release carries no key of its own at Stripe: its hold's state tells."""
+    if payment.known or payment.purpose not in (Purpose.CAPTURE, Purpose.RELEASE):
+        return None
+    hold = next((f for f in found if f.reference == payment.of), None)
+    done = {Purpose.CAPTURE: {Status.CAPTURED}, Purpose.RELEASE: {Status.RELEASED,
+                                                                  Status.EXPIRED}}
+    if hold is None or hold.outcome.status not in done[payment.purpose]:
+        return None
+    return hold
 
 
 class _NoPaymentsError(NotFoundError):

@@ -1,17 +1,20 @@
 """Settling the buyers of a lot once it is allocated or cancelled (issue 8).
 
 Each served buyer pays what the allocation says it owes (its served needs' totals, goods and
-delivery, rounded half up to the currency's minor unit): its hold captured for that amount
-(the rest of the hold is released with it), or its saved card charged. A buyer left out has
-its hold released; so has every buyer of a cancelled lot. Each call is requested on the
-ledger before it is made and recorded after (marketplace/domain/payments.py); settling again
-repeats only the calls whose outcome is unknown, under their own keys, and makes no other.
+delivery, rounded half up to the currency's minor unit): its latest hold captured for that
+amount (at most the hold; the rest is released with it), or its saved card charged. Every
+other hold is released: a buyer left out, every buyer of a cancelled lot, a hold superseded
+by a larger one. A call the processor refuses is recorded as refused and the others go on.
+Each call is requested on the ledger before it is made and recorded after
+(marketplace/domain/payments.py); settling again repeats only the calls whose outcome is
+unknown, under their own keys, and makes no other.
 
 Supplier payouts (transfers funded by these charges) are not made here yet.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,10 +23,21 @@ from uuid import UUID
 from marketplace.commands.payments import PaymentCommands
 from marketplace.domain.lot import Lot
 from marketplace.domain.payments import LotPayments, Payment, Purpose
-from marketplace.payments import Buyer, Money, Outcome, Status, idempotency_key
+from marketplace.payments import (
+    AmountNotPayableError,
+    Buyer,
+    Money,
+    Outcome,
+    PaymentRefusedError,
+    PaymentUnavailableError,
+    Status,
+    idempotency_key,
+)
 
-#: The purposes that settle a buyer: once one is requested, no other is.
+#: The purposes that settle a buyer's card: each card is settled once.
 SETTLING = frozenset({Purpose.CAPTURE, Purpose.CHARGE, Purpose.RELEASE})
+
+log = logging.getLogger("kyodo.payments")
 
 
 @dataclass(frozen=True)
@@ -48,21 +62,42 @@ class SettlementCommands(PaymentCommands):
             if payments is None or (lot.allocation_result is None
                                     and lot.cancel_reason is None):
                 return []
-            dues = {} if lot.cancel_reason is not None else _dues(lot)
+            dues = {} if lot.cancel_reason is not None else self._dues(lot)
             calls = [call for buyer_id in _buyers(payments)
-                     if (call := _settling_call(lot, payments, buyer_id, dues.get(buyer_id)))]
+                     for call in _settling_calls(lot, payments, buyer_id, dues.get(buyer_id),
+                                                 cap=self.payments.name != "invoice")]
             if payments.pending_events:
                 self.save(payments)
             return calls
 
-        recorded = []
+        recorded, unanswered = [], []
         for call in self.command(decide):
             payment = call.payment
             if payment.known:
                 recorded.append(payment)
                 continue
-            recorded.append(self._note_outcome(lot_id, payment.key, self._settle(call)))
+            try:
+                outcome = self._settle(call)
+            except PaymentUnavailableError as error:
+                unanswered.append(error)  # unknown still: the next settle repeats it
+                continue
+            except PaymentRefusedError as error:  # this one ends here; the others go on
+                outcome = Outcome(Status.REFUSED, payment.of or "", reason=str(error))
+            recorded.append(self._note_outcome(lot_id, payment.key, outcome))
+        if unanswered:
+            raise unanswered[0]
         return recorded
+
+    def _dues(self, lot: Lot) -> dict[UUID, Money]:
+        """What each served buyer owes by the recorded allocation; a buyer owing more than
+        one payment can carry is left out here, and logged."""
+        dues = {}
+        for buyer_id, due in _dues(lot).items():
+            try:
+                dues[buyer_id] = due.payable(self.payments.max_minor)
+            except AmountNotPayableError as error:
+                log.error("lot %s: buyer %s is not charged: %s", lot.id, buyer_id, error)
+        return dues
 
     def _settle(self, call: _Call) -> Outcome:
         payment = call.payment
@@ -77,31 +112,42 @@ class SettlementCommands(PaymentCommands):
         raise AssertionError(f"not a settling payment: {payment}")
 
 
-def _settling_call(lot: Lot, payments: LotPayments, buyer_id: UUID, due: Money | None
-                   ) -> _Call | None:
-    """The call that settles this buyer: the one requested before (to repeat under its key
-    if its fate is unknown), else a new one requested now; None if there is none to make."""
+def _settling_calls(lot: Lot, payments: LotPayments, buyer_id: UUID, due: Money | None, *,
+                    cap: bool) -> list[_Call]:
+    """The calls that settle this buyer: for its latest card (held or saved), the capture or
+    charge of what it owes; for every other hold of its (left out, cancelled, or superseded
+    by a larger one), a release. Each is the one requested before (repeated under its key if
+    its fate is unknown), else requested now. With ``cap`` a capture takes at most the hold."""
     mine = payments.of_party(buyer_id)
-    settling = next((p for p in mine if p.purpose in SETTLING), None)
-    card = next((p for p in reversed(mine) if p.status in (Status.AUTHORISED.value,
-                                                           Status.SAVED.value)), None)
-    if settling is None:
-        if card is None:
-            return None  # no card to settle with: the buyer pays by invoice
+    settled_of = {p.of: p for p in mine if p.purpose in SETTLING}
+    paid = any(p.purpose in (Purpose.CAPTURE, Purpose.CHARGE) for p in settled_of.values())
+    cards = [p for p in mine if p.purpose in (Purpose.HOLD, Purpose.SAVE)
+             and p.status in (Status.AUTHORISED.value, Status.SAVED.value)
+             and p.reference not in settled_of]
+    if due is not None and not paid and cards:
+        card = cards.pop()
         held = card.purpose is Purpose.HOLD
-        if due is None:
-            if not held:
-                return None  # a saved card left out: nothing to let go
-            purpose, amount = Purpose.RELEASE, None
+        if held and cap and card.settled_amount is None:
+            log.error("the hold %s of lot %s has no amount recorded; not captured",
+                      card.reference, lot.id)
         else:
+            amount = min(due.minor, card.settled_amount or 0) if held and cap else due.minor
             purpose = Purpose.CAPTURE if held else Purpose.CHARGE
-            amount = min(due.minor, card.settled_amount or due.minor) if held else due.minor
-        key = idempotency_key(payments.id, payments.version + 1, purpose.value)
-        payments.request(key, purpose, buyer_id, amount, of=card.reference)
-        settling = payments.payments[key]
-    method, customer = (None, None) if card is None else (card.method, card.customer)
-    return _Call(lot.id, lot.currency.value, settling,
-                 Buyer(buyer_id, payment_method=method, customer=customer))
+            key = idempotency_key(payments.id, payments.version + 1, purpose.value)
+            payments.request(key, purpose, buyer_id, amount, of=card.reference)
+    for hold in cards:
+        if hold.purpose is Purpose.HOLD:
+            key = idempotency_key(payments.id, payments.version + 1, Purpose.RELEASE.value)
+            payments.request(key, Purpose.RELEASE, buyer_id, None, of=hold.reference)
+    by_reference = {p.reference: p for p in mine if p.reference}
+    calls = []
+    for payment in payments.of_party(buyer_id):
+        if payment.purpose in SETTLING:
+            paid_with = by_reference.get(payment.of or "")
+            calls.append(_Call(lot.id, lot.currency.value, payment, Buyer(
+                buyer_id, payment_method=paid_with.method if paid_with else None,
+                customer=paid_with.customer if paid_with else None)))
+    return calls
 
 
 def _buyers(payments: LotPayments) -> list[UUID]:

@@ -39,6 +39,12 @@ class Purpose(StrEnum):
     """The supplier's payout account made at the processor."""
 
 
+#: Outcomes nothing comes after: a later report of an earlier state (a webhook fetched before
+#: the capture, committed after it) is not recorded over them.
+FINAL = frozenset({"captured", "released", "expired", "refunded", "transferred", "declined",
+                   "refused"})
+
+
 class PaymentNotRequestedError(RuleViolationError):
     """An outcome for a payment call that was never requested on the ledger."""
 
@@ -88,6 +94,8 @@ class LotPayments(ReplacedNotMutated, Aggregate):
         party_id: UUID
         amount: int | None
         of: str | None
+        method: str | None = None
+        """The card the call is made with, so that a repeat sends the same request."""
 
     class Recorded(Aggregate.Event):
         lot_id: UUID
@@ -139,19 +147,19 @@ class LotPayments(ReplacedNotMutated, Aggregate):
         self.payouts_due: dict[UUID, tuple[int, int]] = {}
 
     def request(self, key: str, purpose: Purpose, party_id: UUID, amount: int | None, *,
-                of: str | None = None) -> bool:
+                of: str | None = None, method: str | None = None) -> bool:
         """Records that a call is about to be made under ``key``; False if it already was
         (the same entry decided it before: the call is repeated with the same key)."""
         if key in self.payments:
             return False
         self.trigger_event(self.Requested, lot_id=self.lot_id, key=key, purpose=purpose.value,
-                           party_id=party_id, amount=amount, of=of)
+                           party_id=party_id, amount=amount, of=of, method=method)
         return True
 
     @event(Requested)
     def _requested(self, key: str, purpose: str, party_id: UUID, amount: int | None,
-                   of: str | None) -> None:
-        payment = Payment(key, Purpose(purpose), party_id, amount, of)
+                   of: str | None, method: str | None = None) -> None:
+        payment = Payment(key, Purpose(purpose), party_id, amount, of, method=method)
         self.payments = {**self.payments, key: payment}
 
     def record(self, key: str, *, status: str, reference: str, amount: int | None = None,
@@ -167,13 +175,15 @@ class LotPayments(ReplacedNotMutated, Aggregate):
                 "before the call")
         outcome = dict(status=status, reference=reference, settled_amount=amount,
                        charge=charge, customer=customer, reason=reason,
-                       decline_code=decline_code, method=method)
+                       decline_code=decline_code, method=method or payment.method)
         if all(getattr(payment, name) == value for name, value in outcome.items()):
             return False
+        if payment.status in FINAL and status != payment.status:
+            return False  # an earlier state reported late
         self.trigger_event(self.Recorded, lot_id=self.lot_id, party_id=payment.party_id,
                            key=key, status=status, reference=reference, amount=amount,
                            charge=charge, customer=customer, reason=reason,
-                           decline_code=decline_code, method=method)
+                           decline_code=decline_code, method=outcome["method"])
         return True
 
     @event(Recorded)

@@ -32,6 +32,7 @@ class InvoicePayments:
     """Payments by invoice and bank transfer (see the module)."""
 
     name = "invoice"
+    max_minor: int | None = None  # an invoice carries any amount
 
     def hold(self, lot_id: UUID, buyer: Buyer, amount: Money, *, key: str) -> Outcome:
         return Outcome(Status.AUTHORISED, document_number("ORD", key), amount.payable())

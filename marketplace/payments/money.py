@@ -24,8 +24,6 @@ ZERO_DECIMAL = frozenset({
     "xaf", "xof", "xpf"})
 #: Currencies with three decimals (Stripe takes them with the last digit 0).
 THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
-#: Stripe's ceiling for one amount: eight digits of the minor unit.
-MAX_MINOR = 99_999_999
 
 
 class AmountNotPayableError(RuleViolationError):
@@ -80,11 +78,12 @@ class Money:
     def major(self) -> Decimal:
         return Decimal(self.minor).scaleb(-exponent(self.currency))
 
-    def payable(self) -> Money:
-        """This amount, checked as one payment: positive and within the processor's limit."""
+    def payable(self, limit: int | None = None) -> Money:
+        """This amount, checked as one payment: positive, and within ``limit`` minor units
+        (the processor's)."""
         if self.minor <= 0:
             raise AmountNotPayableError(f"{self} is not a positive amount to pay")
-        if self.minor > MAX_MINOR:
+        if limit is not None and self.minor > limit:
             raise AmountNotPayableError(
                 f"{self} is more than one payment can carry; split it")
         return self

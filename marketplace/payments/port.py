@@ -56,6 +56,8 @@ class Status(StrEnum):
     """A hold let go without any charge."""
     REFUNDED = "refunded"
     TRANSFERRED = "transferred"
+    REFUSED = "refused"
+    """The processor refused the call (its hold gone, say); ``reason`` says what it said."""
     """A supplier's share sent (to its Stripe account, or listed for a bank transfer)."""
     DECLINED = "declined"
     """The card was refused; ``reason`` says why in words the buyer can act on."""
@@ -132,6 +134,8 @@ class PaymentPort(Protocol):
     suppliers at allocation, release or refund on cancellation; and finds again what it did."""
 
     name: str
+    #: The most one payment may carry, in minor units (None: no limit).
+    max_minor: int | None
 
     def hold(self, lot_id: UUID, buyer: Buyer, amount: Money, *, key: str) -> Outcome:
         """Authorise ``amount`` now, to be captured (in part) at allocation."""

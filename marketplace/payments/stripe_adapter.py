@@ -55,6 +55,8 @@ class StripePayments:
     """Payments through Stripe (see the module)."""
 
     name = "stripe"
+    #: Stripe's ceiling for one amount: eight digits of the minor unit.
+    max_minor: int | None = 99_999_999
 
     def __init__(self, secret_key: str, *, webhook_secret: str | None = None,
                  api_base: str | None = None, network_retries: int = NETWORK_RETRIES) -> None:
@@ -90,7 +92,8 @@ class StripePayments:
     def capture(self, reference: str, amount: Money, *, key: str) -> Outcome:
         with _translated():
             intent = self.client.v1.payment_intents.capture(
-                reference, params={"amount_to_capture": amount.payable().minor},
+                reference,
+                params={"amount_to_capture": amount.payable(self.max_minor).minor},
                 options={"idempotency_key": key})
         return _intent_outcome(intent)
 
@@ -104,7 +107,8 @@ class StripePayments:
     def refund(self, reference: str, amount: Money, *, key: str) -> Outcome:
         with _translated():
             refund = self.client.v1.refunds.create(
-                params={"payment_intent": reference, "amount": amount.payable().minor,
+                params={"payment_intent": reference,
+                        "amount": amount.payable(self.max_minor).minor,
                         "metadata": {"kyodo_key": key}},
                 options={"idempotency_key": key})
         return Outcome(Status.REFUNDED, refund.id, Money(refund.amount, refund.currency))
@@ -112,7 +116,7 @@ class StripePayments:
     def transfer(self, lot_id: UUID, supplier_account: str, amount: Money, *,
                  charge: str | None, key: str) -> Outcome:
         params: dict[str, Any] = {
-            "amount": amount.payable().minor, "currency": amount.currency,
+            "amount": amount.payable(self.max_minor).minor, "currency": amount.currency,
             "destination": supplier_account, "transfer_group": transfer_group(lot_id),
             "metadata": {"kyodo_lot": str(lot_id), "kyodo_key": key}}
         if charge is not None:
@@ -179,7 +183,8 @@ class StripePayments:
     def _intent(self, lot_id: UUID, buyer: Buyer, amount: Money, key: str,
                 how: dict[str, Any]) -> Outcome:
         params: dict[str, Any] = {
-            "amount": amount.payable().minor, "currency": amount.currency, "confirm": True,
+            "amount": amount.payable(self.max_minor).minor, "currency": amount.currency,
+            "confirm": True,
             "payment_method": _method(buyer), "transfer_group": transfer_group(lot_id),
             "metadata": _metadata(lot_id, key, buyer), **how}
         if buyer.customer:

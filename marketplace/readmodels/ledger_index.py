@@ -2,12 +2,14 @@
 
 Auditors filter the ledger by these; receipts are given to the parties of an entry. A party is
 an organisation that acts in the entry or is bound by it: the organisation itself for its own
-events, a need's buyer, a lot's organiser for its opening, a buyer for its commitment, a bid's
-lead and consortium members for the bid, an RFQ's buyer and the supplier it deals with. A bid
-placed or revised is the lead's and the members its own shares name, not those the bid had
-before: a member the revision drops is no party to terms it never agreed to. A sealed offer's
-parties are its offerors only: a lot's organiser or an RFQ's buyer is no party to a bid
-or a quote, so nothing about an offer reaches them through the index before the round closes.
+events (and its payout account), the buyer paying or the supplier paid for a lot's payment
+entries (filed under their party only, not under the lot), a need's buyer, a lot's organiser
+for its opening, a buyer for its commitment, a bid's lead and consortium members for the bid,
+an RFQ's buyer and the supplier it deals with. A bid placed or revised is the lead's and the
+members its own shares name, not those the bid had before: a member the revision drops is no
+party to terms it never agreed to. A sealed offer's parties are its offerors only: a lot's
+organiser or an RFQ's buyer is no party to a bid or a quote, so nothing about an offer reaches
+them through the index before the round closes.
 The lot's (or RFQ's) close, cancellation and clearing bind everyone in the round.
 
 Migration 0009 fills the index from the stored events with the same rules; a test checks both
@@ -67,6 +69,9 @@ DOCUMENT_PARTIES = (("shares", "organisation_id"), ("awards", "supplier_id"))
 ROUND_ENDS = frozenset({"Lot.Cancelled", "Lot.Closed", "Lot.Allocated", "Rfq.Closed"})
 #: Events that name a bid's whole consortium in their own shares.
 BID_TERMS_EVENTS = frozenset({"Lot.BidPlaced", "Lot.BidRevised"})
+#: Aggregates whose entries are their parties' business alone (a buyer's card, a supplier's
+#: payout): not filed under the lot, which everyone in it may browse.
+PRIVATE = frozenset({"LotPayments", "PayoutAccount"})
 #: Events of an RFQ's sealed quotes: the buyer is no party to them.
 QUOTE_EVENTS = frozenset({"Rfq.QuoteSubmitted", "Rfq.QuoteRevised", "Rfq.QuoteReconfirmed",
                           "Rfq.QuoteWithdrawn"})
@@ -114,7 +119,8 @@ def _index(connection: Connection, event: Any, position: int) -> None:
     connection.execute(_INSERT_ENTRY, {
         "position": position, "aggregate_id": aggregate_id, "aggregate_type": aggregate_type,
         "event_type": event_type, "recorded_at": event.timestamp,
-        "lot_id": aggregate_id if aggregate_type == "Lot" else getattr(event, "lot_id", None),
+        "lot_id": aggregate_id if aggregate_type == "Lot" else (
+            None if aggregate_type in PRIVATE else getattr(event, "lot_id", None)),
         "rfq_id": aggregate_id if aggregate_type == "Rfq" else getattr(event, "rfq_id", None)})
     found = parties(connection, event)
     if found:
@@ -133,6 +139,8 @@ def parties(connection: Connection, event: Any) -> set[UUID]:
     aggregate_id: UUID = event.originator_id
     if aggregate_type == "Organisation":
         found.add(aggregate_id)
+    elif aggregate_type == "PayoutAccount":
+        found.add(fields["organisation_id"])
     elif aggregate_type == "Need" and "buyer_id" not in fields:
         found.update(_look(connection, "need buyer", aggregate_id))
     elif aggregate_type == "Lot":

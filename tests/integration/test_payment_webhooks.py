@@ -166,3 +166,31 @@ def test_without_stripe_the_webhook_is_refused(marketplace: Marketplace) -> None
 
     assert response.status_code == 400
     assert "by invoice" in response.json()["error"]["message"]
+
+
+def test_a_body_far_larger_than_any_event_is_refused_unread(
+        served: tuple[Marketplace, FakeStripe, str]) -> None:
+    marketplace, _, url = served
+    body = b"{" + b" " * (300 * 1024) + b"}"
+    position = marketplace.position()
+
+    response = httpx.post(url, content=body, headers=signed(body))
+
+    assert response.status_code == 413
+    assert marketplace.position() == position
+
+
+def test_a_webhook_about_what_stripe_no_longer_has_is_asked_again_later(
+        served: tuple[Marketplace, FakeStripe, str]) -> None:
+    marketplace, _, url = served
+    event = {"id": "evt_gone", "object": "event", "type": "payment_intent.succeeded",
+             "api_version": "2026-10-28.endive", "created": int(time.time()),
+             "livemode": False, "pending_webhooks": 1, "request": {"id": None},
+             "data": {"object": {"id": "pi_never_made", "object": "payment_intent"}}}
+    position = marketplace.position()
+
+    response = httpx.post(url, content=serialise(event), headers=signed(serialise(event)))
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "processor_unavailable"
+    assert marketplace.position() == position

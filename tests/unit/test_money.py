@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from marketplace.payments import AmountNotPayableError, InvoicePayments, Money, idempotency_key
-from marketplace.payments.money import MAX_MINOR, exponent
+from marketplace.payments.money import exponent
 from marketplace.payments.port import Buyer, Status
+from marketplace.payments.stripe_adapter import StripePayments
 
 
 @pytest.mark.parametrize(("amount", "currency", "minor"), [
@@ -53,7 +54,8 @@ def test_a_payment_is_positive_and_within_one_payments_limit() -> None:
     with pytest.raises(AmountNotPayableError, match="positive"):
         Money(0, "jpy").payable()
     with pytest.raises(AmountNotPayableError, match="split"):
-        Money(MAX_MINOR + 1, "jpy").payable()
+        Money(StripePayments.max_minor + 1, "jpy").payable(StripePayments.max_minor)
+    assert Money(10**12, "jpy").payable() == Money(10**12, "jpy")  # no limit named
 
 
 def test_currencies_do_not_mix() -> None:
