@@ -26,6 +26,8 @@ from babel.support import Translations
 from jinja2 import pass_context
 from litestar.connection import ASGIConnection
 
+from marketplace.payments.money import Money
+
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = ("ja", "en")
 DEFAULT_LANGUAGE = "ja"
@@ -133,6 +135,14 @@ def money(context: Mapping[str, Any], value: Decimal | int | None, currency: str
 
 
 @pass_context
+def minor_money(context: Mapping[str, Any], value: int | None, currency: str = "JPY") -> str:
+    """An amount in minor units (as payments keep them: ¥ have none, $ have cents)."""
+    if value is None:
+        return "–"
+    return money(context, Money(value, currency).major, currency)
+
+
+@pass_context
 def unit_price(context: Mapping[str, Any], value: Decimal | None, currency: str = "JPY") -> str:
     """A unit price may carry fractions of a yen (¥12.35 a kg); shown as given, with the symbol."""
     if value is None:
@@ -168,5 +178,6 @@ def install(environment: Any) -> None:
     environment.globals.update(_=template_gettext, gettext=template_gettext,
                                ngettext=template_ngettext, LANGUAGES=LANGUAGES,
                                LANGUAGE_NAMES=LANGUAGE_NAMES)
-    environment.filters.update(number=number, money=money, unit_price=unit_price, when=when,
+    environment.filters.update(number=number, money=money, minor_money=minor_money,
+                               unit_price=unit_price, when=when,
                                day=day)

@@ -78,6 +78,7 @@ def lot_context(request: Request[Any, Any, Any], member: Member, lot_id: UUID, *
     context.update(bids)
     context.update(_chart_part(request, marketplace, me, detail))
     context.update(_sealed_bids_part(marketplace, me, detail))
+    context.update(_payment_part(request, marketplace, me, detail, context))
     context.update(extra)
     return context
 
@@ -145,6 +146,31 @@ def _chart_part(request: Request[Any, Any, Any], marketplace: Marketplace, me: U
     chart: PriceChart = price_chart(schedules, pooled=lot.pooled_quantity,
                                     thresholds=lot.thresholds)
     return {"chart": chart, "allocation": allocation}
+
+
+def _payment_part(request: Request[Any, Any, Any], marketplace: Marketplace, me: UUID,
+                  detail: LotDetail, context: dict[str, Any]) -> dict[str, Any]:
+    """My organisation's own payments in the lot (never another's), whether it can take the
+    payment step now, and, once the suppliers are paid, my payout statement."""
+    mine = [p for p in marketplace.payments_of_lot(detail.lot.id) if p.party_id == me]
+    return {"payments": [p for p in mine if p.purpose.value != "transfer"],
+            "payment_steps": {
+                "hold": t(request, "Card held for your maximum"),
+                "save": t(request, "Card saved for the allocation"),
+                "charge": t(request, "Card charged"), "capture": t(request, "Hold captured"),
+                "release": t(request, "Hold released"), "refund": t(request, "Refund"),
+                "transfer": t(request, "Payout"), "account": t(request, "Payout account")},
+            "payment_states": {
+                "saved": t(request, "saved"), "authorised": t(request, "held"),
+                "captured": t(request, "paid"), "released": t(request, "released"),
+                "refunded": t(request, "refunded"), "transferred": t(request, "sent"),
+                "declined": t(request, "declined"),
+                "needs_authentication": t(request, "your bank asks you to confirm"),
+                "expired": t(request, "lapsed"), "refused": t(request, "refused")},
+            "payment_error": None, "payment_notice": None,
+            "can_pay": bool(context["commitments"]) and context["is_open"],
+            "pays_by": marketplace.payments.name,
+            "payout": marketplace.payout_statement(me, detail.lot.id)}
 
 
 def _sealed_bids_part(marketplace: Marketplace, me: UUID, detail: LotDetail) -> dict[str, Any]:

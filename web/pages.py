@@ -17,9 +17,10 @@ from web.dashboard_pages import DashboardPages
 from web.ledger_pages import LedgerPages
 from web.lot_pages import LotPages
 from web.need_pages import NeedPages
+from web.payment_pages import PaymentPages
 from web.quote_pages import PurchaseOrderPages, QuotePages
 from web.rfq_pages import RfqPages
 
 PAGES: list[type[Controller]] = [AccountPages, DashboardPages, NeedPages, AllocationPages,
                                  AuditPages, RfqPages, QuotePages, PurchaseOrderPages,
-                                 LotPages, BidPages, AuditTimePages, LedgerPages]
+                                 LotPages, BidPages, AuditTimePages, LedgerPages, PaymentPages]

@@ -130,6 +130,7 @@ POST   /lots/{lot_id:uuid}/bids/{bid_id:uuid}/acceptance             supplier
 POST   /lots/{lot_id:uuid}/bids/{bid_id:uuid}/decline                supplier
 POST   /lots/{lot_id:uuid}/commitments                               buyer
 POST   /lots/{lot_id:uuid}/commitments/{need_id:uuid}/withdrawal     buyer
+POST   /lots/{lot_id:uuid}/payment                                   buyer
 GET    /lots/{lot_id:uuid}/progress                                  buyer supplier
 POST   /lots/{lot_id:uuid}/suppliers                                 supplier
 GET    /members                                                      admin
