@@ -154,14 +154,9 @@ def _payment_part(request: Request[Any, Any, Any], marketplace: Marketplace, me:
     payment step now, and, once the suppliers are paid, my payout statement."""
     mine = [p for p in marketplace.payments_of_lot(detail.lot.id) if p.party_id == me]
     return {"payments": [p for p in mine if p.purpose.value != "transfer"],
-            "payment_steps": {
-                "hold": t(request, "Card held for your maximum"),
-                "save": t(request, "Card saved for the allocation"),
-                "charge": t(request, "Card charged"), "capture": t(request, "Hold captured"),
-                "release": t(request, "Hold released"), "refund": t(request, "Refund"),
-                "transfer": t(request, "Payout"), "account": t(request, "Payout account")},
+            "payment_steps": _steps(request, marketplace.payments.name),
             "payment_states": {
-                "saved": t(request, "saved"), "authorised": t(request, "held"),
+                "saved": t(request, "saved"), "authorised": t(request, "committed"),
                 "captured": t(request, "paid"), "released": t(request, "released"),
                 "refunded": t(request, "refunded"), "transferred": t(request, "sent"),
                 "declined": t(request, "declined"),
@@ -171,6 +166,21 @@ def _payment_part(request: Request[Any, Any, Any], marketplace: Marketplace, me:
             "can_pay": bool(context["commitments"]) and context["is_open"],
             "pays_by": marketplace.payments.name,
             "payout": marketplace.payout_statement(me, detail.lot.id)}
+
+
+def _steps(request: Request[Any, Any, Any], processor: str) -> dict[str, str]:
+    """Each payment step in words: by invoice there is no card, only an order and invoices."""
+    if processor == "invoice":
+        return {"hold": t(request, "Order for your maximum"),
+                "save": t(request, "Order to pay by invoice"),
+                "charge": t(request, "Invoice issued"), "capture": t(request, "Invoice issued"),
+                "release": t(request, "Order cancelled"), "refund": t(request, "Credit note"),
+                "transfer": t(request, "Payout"), "account": t(request, "Payout account")}
+    return {"hold": t(request, "Card held for your maximum"),
+            "save": t(request, "Card saved for the allocation"),
+            "charge": t(request, "Card charged"), "capture": t(request, "Hold captured"),
+            "release": t(request, "Hold released"), "refund": t(request, "Refund"),
+            "transfer": t(request, "Payout"), "account": t(request, "Payout account")}
 
 
 def _sealed_bids_part(marketplace: Marketplace, me: UUID, detail: LotDetail) -> dict[str, Any]:

@@ -104,6 +104,12 @@ def test_a_lot_from_sign_up_to_the_saving_in_a_real_browser(
     expect(buyer.locator("#lot-progress")).to_contain_text("2,700")
     camera.shoot(buyer, "need-pooled")
 
+    # It commits to pay by invoice (no Stripe key here): its order number shows.
+    buyer.reload()
+    buyer.click("#payment button[type=submit]")
+    expect(buyer.locator("#payment")).to_contain_text("ORD-")
+    camera.shoot(buyer, "payment-committed")
+
     # Someone else pools: the open page's bar follows without a reload.
     latecomer = site.new_member(roles=("buyer",))
     marketplace.pool_need(latecomer.organisation_id, lot_id, marketplace.post_need(
@@ -144,4 +150,14 @@ def test_a_lot_from_sign_up_to_the_saving_in_a_real_browser(
     saving = buyer.locator("#total-saving").inner_text()
     assert re.search(r"[1-9]", saving), saving
     camera.shoot(buyer, "allocation-and-saving")
-    assert len(list(camera.folder.glob("*.png"))) == camera.step == 9
+
+    # Cleared, its order became an invoice for what the allocation says it owes.
+    buyer.goto(f"{base}/lots/{lot_id}#payment")
+    for _ in range(50):
+        if "INV-" in buyer.locator("#payment").inner_text():
+            break
+        buyer.wait_for_timeout(200)
+        buyer.reload()
+    expect(buyer.locator("#payment")).to_contain_text("INV-")
+    camera.shoot(buyer, "invoiced")
+    assert len(list(camera.folder.glob("*.png"))) == camera.step == 11
