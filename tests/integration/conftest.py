@@ -122,3 +122,16 @@ def processor(request: pytest.FixtureRequest, marketplace: Marketplace
         marketplace.payments = StripePayments(API_KEY, api_base=fake.base_url,
                                               network_retries=0)
         yield fake
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeStripe]:
+    """The fake Stripe server, running on a loopback port for the test."""
+    with running_fake_stripe() as running:
+        yield running
+
+
+@pytest.fixture
+def client(fake: FakeStripe) -> stripe.StripeClient:
+    """The real SDK pointed at the fake, retrying twice as an application would."""
+    return fake.client(max_network_retries=2)

@@ -4,7 +4,6 @@ lists and search. No database: each test runs once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,19 +18,7 @@ from tests.fake_stripe import (
     HOLD_EXPIRY_REASON,
     HOLD_SECONDS,
     FakeStripe,
-    running_fake_stripe,
 )
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    with running_fake_stripe() as running:
-        yield running
-
-
-@pytest.fixture
-def client(fake: FakeStripe) -> stripe.StripeClient:
-    return fake.client(max_network_retries=2)
 
 
 def hold(client: stripe.StripeClient, amount: int, **extra: Any) -> stripe.PaymentIntent:

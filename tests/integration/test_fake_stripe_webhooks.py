@@ -18,23 +18,11 @@ from tests.fake_stripe import (
     CARD_DECLINED,
     CARD_VISA,
     FakeStripe,
-    running_fake_stripe,
     serialise,
     sign_webhook,
 )
 
 SECRET = "whsec_fake_kyodo"  # noqa: S105 (the tests' endpoint secret)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    with running_fake_stripe() as running:
-        yield running
-
-
-@pytest.fixture
-def client(fake: FakeStripe) -> stripe.StripeClient:
-    return fake.client(max_network_retries=2)
 
 
 @dataclass

@@ -4,7 +4,6 @@ refused before anything is recorded, a capture whose answer was lost found by re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from uuid import UUID
 
@@ -21,18 +20,14 @@ from tests.fake_stripe import (
     CARD_INSUFFICIENT_FUNDS,
     CARD_VISA,
     FakeStripe,
-    running_fake_stripe,
 )
 from tests.lots_builders import a_cluster, bid_alone, open_lot, pooled_need, post_need
 from tests.payment_builders import a_paid_lot
 
 
-@pytest.fixture
-def fake(marketplace: Marketplace) -> Iterator[FakeStripe]:
-    with running_fake_stripe() as running:
-        marketplace.payments = StripePayments(API_KEY, api_base=running.base_url,
-                                              network_retries=0)
-        yield running
+@pytest.fixture(autouse=True)
+def _through_stripe(marketplace: Marketplace, fake: FakeStripe) -> None:
+    marketplace.payments = StripePayments(API_KEY, api_base=fake.base_url, network_retries=0)
 
 
 def by_party(marketplace: Marketplace, lot_id: UUID) -> dict[UUID, list[tuple[str, str | None]]]:

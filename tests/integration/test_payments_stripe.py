@@ -4,7 +4,6 @@ when an answer is lost or the process dies between the call and its record."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -24,15 +23,8 @@ from tests.fake_stripe import (
     CARD_INSUFFICIENT_FUNDS,
     CARD_VISA,
     FakeStripe,
-    running_fake_stripe,
 )
 from tests.lots_builders import a_cluster, open_lot, pooled_need
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeStripe]:
-    with running_fake_stripe() as running:
-        yield running
 
 
 @pytest.fixture
