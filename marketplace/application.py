@@ -24,7 +24,7 @@ from marketplace.commands.pooling import PoolingCommands
 from marketplace.commands.rfqs import RfqCommands, RfqNotFoundError
 from marketplace.commands.suppliers import SupplierProfileCommands
 from marketplace.domain import Organisation, Profile
-from marketplace.payments import InvoicePayments, PaymentError, PaymentPort
+from marketplace.payments import InvoicePayments, PaymentPort
 from marketplace.readmodels import (
     AllocationQueries,
     LotQueries,
@@ -167,7 +167,7 @@ class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, Biddi
         try:
             self.settle_buyers(lot_id)
             self.pay_suppliers(lot_id)
-        except PaymentError:
+        except Exception:  # the close or cancellation stands whatever befalls its payments
             log.exception("settling the payments of lot %s failed; run `marketplace "
                           "payments settle %s` once the processor answers", lot_id, lot_id)
 

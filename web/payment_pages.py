@@ -49,7 +49,8 @@ class PaymentPages(Controller):
                 "Nothing will be charged twice."), HTTP_503_SERVICE_UNAVAILABLE)
         except PaymentError as error:
             return self._again(request, lot_id, str(error), HTTP_422_UNPROCESSABLE_ENTITY)
-        if payment.status in (Status.DECLINED.value, Status.NEEDS_AUTHENTICATION.value):
+        if payment.status in (Status.DECLINED.value, Status.NEEDS_AUTHENTICATION.value,
+                              Status.REFUSED.value):
             return self._again(request, lot_id, payment.reason or "",
                                HTTP_422_UNPROCESSABLE_ENTITY)
         return see_other(f"/lots/{lot_id}#payment")

@@ -41,6 +41,7 @@ from marketplace.audit.sealing import EntryKey, Seal, sealed_clause, seals
 from marketplace.domain import Organisation
 from marketplace.domain.lot import Lot
 from marketplace.domain.need import Need
+from marketplace.domain.payments import LotPayments, PayoutAccount
 from marketplace.domain.rfq import Rfq
 from marketplace.readmodels.ledger_index import QUOTE_EVENTS, ledger_index, ledger_index_parties
 from marketplace.readmodels.lot_queries import Viewer, open_to, takes_part
@@ -49,7 +50,8 @@ from marketplace.readmodels.rfq_tables import rfq_invitations, rfq_quotes, rfqs
 from marketplace.readmodels.tables import organisations
 
 #: The aggregates whose events the ledger holds.
-AGGREGATES: tuple[type[Aggregate], ...] = (Organisation, Need, Lot, Rfq)
+AGGREGATES: tuple[type[Aggregate], ...] = (Organisation, Need, Lot, Rfq, LotPayments,
+                                           PayoutAccount)
 PAGE_SIZE = 50
 #: Positions are BIGINT: a number past it names no entry (and must not reach the database).
 MAX_POSITION = 2**63 - 1

@@ -8,6 +8,7 @@ network is waited on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -23,6 +24,7 @@ from marketplace.payments import (
     Money,
     Outcome,
     PaymentPort,
+    PaymentRefusedError,
     Status,
     idempotency_key,
 )
@@ -33,6 +35,14 @@ from marketplace.payments import (
 HOLD_WINDOW = timedelta(days=5)
 #: Outcomes after which a buyer's card step is done (it may still lapse: see reconcile).
 SETTLED = frozenset({Status.AUTHORISED.value, Status.SAVED.value})
+
+
+#: What Stripe's card field gives for a card: a PaymentMethod id.
+CARD_TOKEN = re.compile(r"pm_[A-Za-z0-9_]{1,250}")
+
+
+class CardTokenInvalidError(RuleViolationError):
+    """A card is entered in Stripe's card field, which gives the marketplace a token."""
 
 
 class NothingToPayError(RuleViolationError):
@@ -60,10 +70,15 @@ class PaymentCommands(Commands):
         lot closes within the hold window and every commitment names a maximum price, else
         save the card for a charge at allocation. Returns the payment as recorded; a decline
         or a request to authenticate is recorded too, for the buyer to act on."""
-        buyer = Buyer(buyer_id, payment_method=payment_method)
+        if self.payments.name == "stripe" and not CARD_TOKEN.fullmatch(payment_method or ""):
+            raise CardTokenInvalidError(
+                "that is not a card from Stripe's card field (a token pm_…); enter your card "
+                "again")
         at = self.clock()
+        fresh: set[str] = set()
 
         def decide() -> Payment:
+            fresh.clear()
             lot = self._lot(lot_id)
             lot._require_open(at)
             payments = self._payments_of(lot)
@@ -85,23 +100,36 @@ class PaymentCommands(Commands):
             payments.request(key, purpose, buyer_id, amount.minor if hold and amount else None,
                              method=payment_method)
             self.save(payments)
+            fresh.add(key)
             return payments.payments[key]
 
         payment = self.command(decide)
         if payment.known:
             return payment
-        if payment.method != payment_method:  # a repeat: the first request, as it was
-            found = {f.key: f for f in self.payments.find(lot_id)}.get(payment.key)
-            if found is not None:  # it reached the processor: its answer was lost
-                return self._note_outcome(lot_id, payment.key, found.outcome)
-            buyer = Buyer(buyer_id, payment_method=payment.method)
+        if payment.key not in fresh:  # a repeat: looked up first, then asked as it was first
+            done_before = self._done_before(lot_id, payment)
+            if done_before is not None:
+                return self._note_outcome(lot_id, payment.key, done_before)
+        buyer = Buyer(buyer_id, payment_method=payment.method)
         currency = self._lot(lot_id).currency.value
-        if payment.purpose is Purpose.HOLD and payment.amount is not None:
-            outcome = self.payments.hold(lot_id, buyer, Money(payment.amount, currency),
-                                         key=payment.key)
-        else:
-            outcome = self.payments.save_method(lot_id, buyer, key=payment.key)
+        try:
+            if payment.purpose is Purpose.HOLD and payment.amount is not None:
+                outcome = self.payments.hold(lot_id, buyer, Money(payment.amount, currency),
+                                             key=payment.key)
+            else:
+                outcome = self.payments.save_method(lot_id, buyer, key=payment.key)
+        except PaymentRefusedError as error:  # recorded, so that another card can be tried
+            outcome = Outcome(Status.REFUSED, "", reason=str(error))
         return self._note_outcome(lot_id, payment.key, outcome)
+
+    def _done_before(self, lot_id: UUID, payment: Payment) -> Outcome | None:
+        """What the processor already did under a payment's key, before the call is repeated:
+        its answer may have been lost, and Stripe forgets keys after a day, so a blind repeat
+        could do it twice. (A capture or release is known by the state of its hold.)"""
+        found = self.payments.find(lot_id)
+        there = next((f for f in found if f.key == payment.key), None)
+        there = there or _settled_there(payment, found)
+        return None if there is None else there.outcome
 
     def payments_of_lot(self, lot_id: UUID) -> list[Payment]:
         """Every payment call of the lot, in the order requested (none before the first)."""

@@ -1,30 +1,40 @@
 """Paying the suppliers of an allocated lot, and their payout statements (issue 8).
 
-Once every served buyer has paid, each supplier is owed what the allocation awards it: a bid
-alone its goods and delivery; a consortium's members their share of the goods by the
-quantity each supplies, the lead the delivery too. The platform's fee is taken from it, and
-the rest sent in transfers, each funded by one buyer's charge (Stripe's
+Once every served buyer has paid all it owes, each supplier is owed what the allocation
+awards it: a bid alone its goods and delivery; a consortium's members their share of the
+goods by the quantity each supplies, the lead the delivery too. The platform's fee is taken
+from it, and the rest sent in transfers, each funded by one buyer's charge (Stripe's
 ``source_transaction``, so no transfer can outrun the money taken), into the supplier's
 payout account. What is owed, the fee and every transfer are on the ledger before any call;
 paying again repeats only the transfers whose outcome is unknown, under their own keys.
-Amounts owed are rounded down to the minor unit: the fractions stay with the platform, so the
-transfers never exceed what the buyers paid.
+Amounts owed are rounded down to the minor unit: the fractions stay with the platform, so
+the transfers never exceed what the buyers paid.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from uuid import UUID
 
-from marketplace.commands.settlement import SettlementCommands
+from marketplace.commands.settlement import SettlementCommands, owed_by_buyers
 from marketplace.domain import NotFoundError
 from marketplace.domain.lot import Lot
 from marketplace.domain.payments import LotPayments, Payment, PayoutAccount, Purpose
-from marketplace.payments import Money, Status, idempotency_key
+from marketplace.payments import (
+    Money,
+    Outcome,
+    PaymentRefusedError,
+    PaymentUnavailableError,
+    Status,
+    idempotency_key,
+)
 
 PAID_IN = frozenset({Purpose.CAPTURE, Purpose.CHARGE})
+
+log = logging.getLogger("kyodo.payments")
 
 
 @dataclass(frozen=True)
@@ -57,14 +67,14 @@ class PayoutCommands(SettlementCommands):
     def pay_suppliers(self, lot_id: UUID) -> list[Payment]:
         """Plans the payouts once every served buyer has paid, then makes the transfers whose
         outcome is not known yet; returns the lot's transfers as recorded ([] before)."""
-        def plan() -> list[Payment]:
+        def plan() -> tuple[list[Payment], set[str]]:
             lot = self._lot(lot_id)
             payments = self._existing_payments(lot_id)
             if payments is None or lot.allocation_result is None:
-                return []
+                return [], set()
             planned = _transfers(payments)
-            if planned or not _buyers_paid(payments):
-                return planned
+            if planned or not _buyers_paid(lot, payments):
+                return planned, set()
             sources = [(p.charge or p.reference or "", p.settled_amount or 0)
                        for p in payments.payments.values()
                        if p.purpose in PAID_IN and p.status == Status.CAPTURED.value]
@@ -73,19 +83,34 @@ class PayoutCommands(SettlementCommands):
                 payments.owe_payout(supplier_id, gross, fee)
                 _plan_transfers(payments, supplier_id, gross - fee, sources)
             self.save(payments)
-            return _transfers(payments)
+            transfers = _transfers(payments)
+            return transfers, {t.key for t in transfers}
 
-        recorded = []
-        for transfer in self.command(plan):
+        transfers, fresh = self.command(plan)
+        recorded, unanswered = [], []
+        for transfer in transfers:
             if not transfer.known:
-                account = self._payout_account(transfer.party_id)
-                currency = self._lot(lot_id).currency.value
-                outcome = self.payments.transfer(
-                    lot_id, account, Money(transfer.amount or 0, currency), charge=transfer.of,
-                    key=transfer.key)
+                try:
+                    outcome = (None if transfer.key in fresh
+                               else self._done_before(lot_id, transfer)) or self._transfer(
+                        lot_id, transfer)
+                except PaymentUnavailableError as error:
+                    unanswered.append(error)  # unknown still: paying again repeats it
+                    recorded.append(transfer)
+                    continue
+                except PaymentRefusedError as error:  # this one ends here; the others go on
+                    outcome = Outcome(Status.REFUSED, "", reason=str(error))
                 transfer = self._note_outcome(lot_id, transfer.key, outcome)
             recorded.append(transfer)
+        if unanswered:
+            raise unanswered[0]
         return recorded
+
+    def _transfer(self, lot_id: UUID, transfer: Payment) -> Outcome:
+        account = self._payout_account(transfer.party_id)
+        currency = self._lot(lot_id).currency.value
+        return self.payments.transfer(lot_id, account, Money(transfer.amount or 0, currency),
+                                      charge=transfer.of, key=transfer.key)
 
     def payouts_of_lot(self, lot_id: UUID) -> list[Payment]:
         """The lot's transfers to suppliers, in the order planned."""
@@ -130,12 +155,22 @@ def _transfers(payments: LotPayments) -> list[Payment]:
     return [p for p in payments.payments.values() if p.purpose is Purpose.TRANSFER]
 
 
-def _buyers_paid(payments: LotPayments) -> bool:
-    """Every settling call known, and at least one buyer's money taken."""
-    settling = [p for p in payments.payments.values()
-                if p.purpose in (Purpose.CAPTURE, Purpose.CHARGE, Purpose.RELEASE)]
-    return all(p.known for p in settling) and any(
-        p.purpose in PAID_IN and p.status == Status.CAPTURED.value for p in settling)
+def _buyers_paid(lot: Lot, payments: LotPayments) -> bool:
+    """Every call's outcome known, and every served buyer has paid all it owes: only then
+    is there the money to pay every supplier in full (else nobody is paid, and it is
+    logged: a supplier paid in full while another waits for money that never came would be
+    worse)."""
+    if any(not p.known for p in payments.payments.values()):
+        return False
+    dues = owed_by_buyers(lot)
+    for buyer_id, due in dues.items():
+        paid = sum(p.settled_amount or 0 for p in payments.of_party(buyer_id)
+                   if p.purpose in PAID_IN and p.status == Status.CAPTURED.value)
+        if paid < due.minor:
+            log.warning("lot %s: the suppliers are not paid yet: buyer %s has paid %s of %s",
+                        lot.id, buyer_id, paid, due.minor)
+            return False
+    return bool(dues)
 
 
 def _plan_transfers(payments: LotPayments, supplier_id: UUID, net: int,

@@ -56,28 +56,31 @@ class SettlementCommands(PaymentCommands):
         returns the settling payments as recorded. Nothing before the allocation (or the
         cancellation) is recorded; a buyer that never completed the payment step is left
         for its invoice."""
-        def decide() -> list[_Call]:
+        def decide() -> tuple[list[_Call], set[str]]:
             lot = self._lot(lot_id)
             payments = self._existing_payments(lot_id)
             if payments is None or (lot.allocation_result is None
                                     and lot.cancel_reason is None):
-                return []
+                return [], set()
+            before = set(payments.payments)
             dues = {} if lot.cancel_reason is not None else self._dues(lot)
             calls = [call for buyer_id in _buyers(payments)
                      for call in _settling_calls(lot, payments, buyer_id, dues.get(buyer_id),
                                                  cap=self.payments.name != "invoice")]
             if payments.pending_events:
                 self.save(payments)
-            return calls
+            return calls, set(payments.payments) - before
 
+        calls, fresh = self.command(decide)
         recorded, unanswered = [], []
-        for call in self.command(decide):
+        for call in calls:
             payment = call.payment
             if payment.known:
                 recorded.append(payment)
                 continue
             try:
-                outcome = self._settle(call)
+                outcome = (None if payment.key in fresh
+                           else self._done_before(lot_id, payment)) or self._settle(call)
             except PaymentUnavailableError as error:
                 unanswered.append(error)  # unknown still: the next settle repeats it
                 continue
@@ -92,7 +95,7 @@ class SettlementCommands(PaymentCommands):
         """What each served buyer owes by the recorded allocation; a buyer owing more than
         one payment can carry is left out here, and logged."""
         dues = {}
-        for buyer_id, due in _dues(lot).items():
+        for buyer_id, due in owed_by_buyers(lot).items():
             try:
                 dues[buyer_id] = due.payable(self.payments.max_minor)
             except AmountNotPayableError as error:
@@ -158,7 +161,7 @@ def _buyers(payments: LotPayments) -> list[UUID]:
     return list(seen)
 
 
-def _dues(lot: Lot) -> dict[UUID, Money]:
+def owed_by_buyers(lot: Lot) -> dict[UUID, Money]:
     """What each served buyer owes by the recorded allocation, in minor units."""
     result = lot.allocation_result or {}
     owed: dict[UUID, Decimal] = defaultdict(Decimal)

@@ -30,7 +30,9 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-ONE_PARTY = ("buyer_id", "supplier_id", "organiser_id", "member_id")
+ONE_PARTY = ("buyer_id", "supplier_id", "organiser_id", "member_id", "party_id")
+#: Filed under their parties only, not the lot (marketplace/readmodels/ledger_index.py).
+PRIVATE = frozenset({"LotPayments", "PayoutAccount"})
 MANY_PARTIES = ("supplier_ids", "invited", "informed")
 DOCUMENT_PARTIES = (("shares", "organisation_id"), ("awards", "supplier_id"))
 ROUND_ENDS = frozenset({"Lot.Cancelled", "Lot.Closed", "Lot.Allocated", "Rfq.Closed"})
@@ -117,7 +119,8 @@ def _fill(index: sa.Table, parties: sa.Table) -> None:
                 "position": position, "aggregate_id": aggregate_id,
                 "aggregate_type": aggregate_type, "event_type": event_type,
                 "recorded_at": recorded_at.replace(tzinfo=None) if sqlite else recorded_at,
-                "lot_id": aggregate_id if aggregate_type == "Lot" else fields.get("lot_id"),
+                "lot_id": aggregate_id if aggregate_type == "Lot" else (
+                    None if aggregate_type in PRIVATE else fields.get("lot_id")),
                 "rfq_id": aggregate_id if aggregate_type == "Rfq" else fields.get("rfq_id")})
             found = rounds.parties(event_type, aggregate_id, fields)
             party_rows += [{"position": position, "organisation_id": organisation_id}
@@ -174,6 +177,8 @@ class _Rounds:
         kind = event_type.split(".")[0]
         if kind == "Organisation":
             found.add(aggregate_id)
+        elif kind == "PayoutAccount":
+            found.add(fields["organisation_id"])
         elif kind == "Need" and "buyer_id" not in fields:
             found.update(_some(self.need_buyer.get(aggregate_id)))
         elif kind == "Lot":

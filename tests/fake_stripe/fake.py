@@ -109,6 +109,12 @@ class FakeStripe:
             self._api.faults = Faults(rate=0 if next_n else rate, next_n=next_n or 0,
                                       rng=random.Random(seed))  # noqa: S311 (a seeded fault plan)
 
+    def forget_keys(self) -> None:
+        """Forgets every idempotency key, as Stripe does 24 hours after a key's first use: a
+        repeat after that is a new request."""
+        with self._store.lock:
+            self._api._idempotent.clear()
+
     def authenticate(self, intent_id: str, *, succeed: bool = True) -> None:
         """The customer's answer to 3-D Secure for an intent in ``requires_action`` (in Stripe
         it happens in their browser): success authorises the payment or saves the card."""

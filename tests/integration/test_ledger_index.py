@@ -4,6 +4,7 @@ organisation sees of the ledger, and who may have an entry's receipt."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -16,7 +17,9 @@ from marketplace import schema
 from marketplace.application import Marketplace
 from marketplace.audit.ledger_browse import LedgerBrowser, LedgerFilter, event_types
 from marketplace.domain.sealed_round import SETTLE
+from marketplace.payments.stripe_adapter import StripePayments
 from marketplace.readmodels.ledger_index import ledger_index, ledger_index_parties
+from tests.fake_stripe import API_KEY, CARD_VISA, FakeStripe, serialise, sign_webhook
 from tests.helpers import read_model_rows
 from tests.lots_builders import (
     BID_TERMS,
@@ -30,12 +33,15 @@ from tests.lots_builders import (
 )
 from tests.rfq_builders import QUOTE_B
 
+WEBHOOK_SECRET = "whsec_ledger_index"  # noqa: S105 (the fake's webhook secret)
+
 
 @dataclass(frozen=True)
 class History:
     """One of every event: a lot cleared with a bid alone and a consortium that fell apart (its
     lead going on alone), a lot cancelled, an RFQ awarded after questions, quotes and an
-    amendment, one cancelled."""
+    amendment, one cancelled; and a lot paid through Stripe (its card held and captured, its
+    supplier paid, a webhook taken)."""
 
     organiser: UUID
     buyer: UUID
@@ -46,9 +52,10 @@ class History:
     cancelled_lot: UUID
     rfq_id: UUID
     cancelled_rfq: UUID
+    paid_lot: UUID
 
 
-def a_history(marketplace: Marketplace, clock: SettableClock) -> History:
+def a_history(marketplace: Marketplace, clock: SettableClock, fake: FakeStripe) -> History:
     organiser, buyer = (register(marketplace, "buyer", name=n) for n in ("Organiser", "Buyer"))
     s1, s2, s3 = (register(marketplace, "supplier", name=f"Supplier {n}") for n in (1, 2, 3))
     marketplace.update_organisation_profile(s1, capabilities=["press"])
@@ -97,7 +104,29 @@ def a_history(marketplace: Marketplace, clock: SettableClock) -> History:
     assert marketplace.close_due_lots() == [lot_id]
     assert marketplace.open_due_rfqs() == [rfq_id]
     marketplace.award_rfq(organiser, rfq_id, reason="best price", whole=quote)
-    return History(organiser, buyer, s1, s2, s3, lot_id, cancelled_lot, rfq_id, cancelled_rfq)
+    paid_lot = _paid_lot(marketplace, clock, fake, organiser, s1)
+    return History(organiser, buyer, s1, s2, s3, lot_id, cancelled_lot, rfq_id, cancelled_rfq,
+                   paid_lot)
+
+
+def _paid_lot(marketplace: Marketplace, clock: SettableClock, fake: FakeStripe,
+              buyer: UUID, supplier: UUID) -> UUID:
+    """A lot paid through Stripe: the buyer's card held and captured, the supplier paid, and
+    one of Stripe's webhooks taken."""
+    marketplace.payments = StripePayments(API_KEY, webhook_secret=WEBHOOK_SECRET,
+                                          api_base=fake.base_url, network_retries=0)
+    lot_id = open_lot(marketplace, buyer, closes_at=clock() + timedelta(days=1))
+    need = post_need(marketplace, buyer, 1200)
+    marketplace.pool_need(buyer, lot_id, need)
+    bid_alone(marketplace, supplier, lot_id)
+    marketplace.pay_for_commitment(buyer, lot_id, payment_method=CARD_VISA)
+    clock.advance(timedelta(days=1) + SETTLE)
+    assert marketplace.close_due_lots() == [lot_id]
+    event = next(e for e in fake.events if e["type"] == "payment_intent.succeeded")
+    body = serialise(event)
+    assert marketplace.take_notification(body, sign_webhook(body, WEBHOOK_SECRET,
+                                                            int(time.time())))
+    return lot_id
 
 
 @dataclass(frozen=True)
@@ -124,8 +153,8 @@ def indexed(url: str) -> dict[str, list[Row]]:
 
 
 @pytest.fixture
-def history(marketplace: Marketplace, clock: SettableClock) -> History:
-    return a_history(marketplace, clock)
+def history(marketplace: Marketplace, clock: SettableClock, fake: FakeStripe) -> History:
+    return a_history(marketplace, clock, fake)
 
 
 def test_every_entry_is_indexed_once_and_every_type_of_event_occurs(
@@ -154,9 +183,13 @@ def test_an_organisation_is_party_to_its_own_events(history: History,
     assert rows["Organisation.ApiTokenRevoked"][0].parties == {h.buyer}
 
 
+def but_the_paid_lot(rows: dict[str, list[Row]], h: History) -> dict[str, list[Row]]:
+    return {kind: [r for r in found if r.lot_id != h.paid_lot] for kind, found in rows.items()}
+
+
 def test_a_need_is_its_buyers_and_names_its_lot_or_rfq(history: History,
                                                         migrated_url: str) -> None:
-    rows = indexed(migrated_url)
+    rows = but_the_paid_lot(indexed(migrated_url), history)
     h = history
 
     assert rows["Need.Revised"][0].parties == {h.organiser}
@@ -172,7 +205,7 @@ def test_a_need_is_its_buyers_and_names_its_lot_or_rfq(history: History,
 
 def test_a_lots_entries_name_the_lot_and_the_organisations_acting_in_them(
         history: History, migrated_url: str) -> None:
-    rows = indexed(migrated_url)
+    rows = but_the_paid_lot(indexed(migrated_url), history)
     h = history
 
     def parties(event_type: str) -> list[frozenset[UUID]]:
@@ -296,3 +329,18 @@ def test_an_auditor_sees_its_organisations_lots_rfqs_and_own_entries_and_public_
     assert browser.entry(allocated, stranger) is None
     assert browser.may_have_receipt(allocated, h.s3, auditor=s3)
     assert not browser.may_have_receipt(allocated, outsider, auditor=stranger)
+
+
+def test_payment_entries_are_their_partys_alone_and_filed_under_no_lot(
+        history: History, migrated_url: str) -> None:
+    rows, h = indexed(migrated_url), history
+
+    for event_type in ("LotPayments.Requested", "LotPayments.Recorded",
+                       "LotPayments.Notified", "LotPayments.PayoutDue",
+                       "PayoutAccount.Connected"):
+        for row in rows[event_type]:
+            assert row.lot_id is None, event_type
+            assert row.parties <= {h.organiser, h.s1}, event_type
+    assert {p for row in rows["LotPayments.Requested"] for p in row.parties} == {
+        h.organiser, h.s1}  # the buyer paying, the supplier paid
+    assert rows["PayoutAccount.Connected"][0].parties == {h.s1}

@@ -11,7 +11,7 @@ import pytest
 
 from events import SettableClock
 from marketplace.application import Marketplace
-from marketplace.commands.payments import HOLD_WINDOW
+from marketplace.commands.payments import HOLD_WINDOW, CardTokenInvalidError
 from marketplace.domain.payments import Purpose
 from marketplace.payments import AmountNotPayableError, PaymentUnavailableError, Status
 from marketplace.payments.stripe_adapter import StripePayments
@@ -49,8 +49,10 @@ def test_a_refused_capture_is_recorded_and_the_other_buyers_are_still_settled(
     parties = by_party(marketplace, lot_id)
     assert parties[first][-1] == ("capture", Status.REFUSED)
     assert parties[second][-1] == ("capture", Status.CAPTURED)
+    assert marketplace.payouts_of_lot(lot_id) == []  # not while a buyer has not paid
     changes = fake.mutations
     marketplace.settle_buyers(lot_id)
+    marketplace.pay_suppliers(lot_id)
     assert fake.mutations == changes
 
 
@@ -125,3 +127,50 @@ def test_a_capture_whose_answer_was_lost_is_found_by_reconciling(
     assert [(p.purpose, p.status) for p in reconciled.recorded
             if p.key == unknown[0].key] == [(Purpose.CAPTURE, Status.CAPTURED)]
     assert reconciled.never_reached == []
+
+
+def test_a_card_token_stripe_does_not_know_is_recorded_refused_and_another_card_then_works(
+        marketplace: Marketplace, fake: FakeStripe) -> None:
+    firms = a_cluster(marketplace, buyers=1, suppliers=1)
+    buyer = firms.buyers[0]
+    lot_id = open_lot(marketplace, buyer,
+                      closes_at=marketplace.clock() + HOLD_WINDOW - timedelta(hours=1))
+    pooled_need(marketplace, buyer, lot_id, 800)
+
+    with pytest.raises(CardTokenInvalidError, match="enter your card again"):
+        marketplace.pay_for_commitment(buyer, lot_id, payment_method="4242 4242 4242 4242")
+    refused = marketplace.pay_for_commitment(buyer, lot_id, payment_method="pm_typo")
+    held = marketplace.pay_for_commitment(buyer, lot_id, payment_method=CARD_VISA)
+
+    assert refused.status == Status.REFUSED
+    assert refused.reason is not None
+    assert "pm_typo" in refused.reason
+    assert held.status == Status.AUTHORISED
+    assert len(marketplace.payments_of_lot(lot_id)) == 2
+
+
+def test_a_saved_card_is_charged_at_the_close_and_a_lost_answer_not_charged_again_a_day_later(
+        marketplace: Marketplace, clock: SettableClock, fake: FakeStripe) -> None:
+    firms = a_cluster(marketplace, buyers=1, suppliers=1)
+    buyer = firms.buyers[0]
+    lot_id = open_lot(marketplace, buyer,
+                      closes_at=marketplace.clock() + HOLD_WINDOW + timedelta(days=1))
+    pooled_need(marketplace, buyer, lot_id, 1200)
+    saved = marketplace.pay_for_commitment(buyer, lot_id, payment_method=CARD_VISA)
+    bid_alone(marketplace, firms.suppliers[0], lot_id)
+    clock.advance(HOLD_WINDOW + timedelta(days=1))
+    fake.drop_after_success(next_n=1)  # the charge's answer
+    marketplace.close_due_lots()
+    fake.forget_keys()  # a day later, Stripe no longer knows the key
+
+    marketplace.settle_buyers(lot_id)
+    marketplace.pay_suppliers(lot_id)
+
+    assert saved.purpose is Purpose.SAVE
+    intents = list(fake.client().v1.payment_intents.search(
+        params={"query": f"metadata['kyodo_lot']:'{lot_id}'"}).auto_paging_iter())
+    assert [(i.status, i.amount_received) for i in intents] == [("succeeded", 1200 * 180)]
+    assert by_party(marketplace, lot_id)[buyer][-1] == ("charge", Status.CAPTURED)
+    statement = marketplace.payout_statement(firms.suppliers[0], lot_id)
+    assert statement is not None
+    assert statement.paid == 1200 * 180

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
 from events import SettableClock
 from marketplace.application import Marketplace
 from marketplace.commands.payments import HOLD_WINDOW
@@ -84,9 +86,16 @@ def test_a_consortiums_members_are_paid_by_what_each_supplies(
     assert sum(supplied.values()) == 800
 
 
-def test_nothing_is_paid_out_before_the_buyers_have_paid(
-        marketplace: Marketplace, processor: FakeStripe | None) -> None:
+def test_nothing_is_paid_out_while_a_buyer_has_not_paid_all_it_owes(
+        marketplace: Marketplace, clock: SettableClock, processor: FakeStripe | None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     lot_id, _ = a_paid_lot(marketplace)
+    clock.advance(HOLD_WINDOW)
+    with monkeypatch.context() as patch:  # the lot is allocated, its buyers not yet settled
+        patch.setattr(Marketplace, "_settle_quietly", lambda *_: None)
+        marketplace.close_due_lots()
 
     assert marketplace.pay_suppliers(lot_id) == []
     assert marketplace.payouts_of_lot(lot_id) == []
+    marketplace.settle_buyers(lot_id)
+    assert len(marketplace.pay_suppliers(lot_id)) == 2  # once they have
