@@ -9,6 +9,7 @@ network is waited on.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -25,6 +26,7 @@ from marketplace.payments import (
     Outcome,
     PaymentPort,
     PaymentRefusedError,
+    PaymentUnavailableError,
     Status,
     idempotency_key,
 )
@@ -104,23 +106,40 @@ class PaymentCommands(Commands):
             return payments.payments[key]
 
         payment = self.command(decide)
-        if payment.known:
-            return payment
-        if payment.key not in fresh:  # a repeat: looked up first, then asked as it was first
-            done_before = self._done_before(lot_id, payment)
-            if done_before is not None:
-                return self._note_outcome(lot_id, payment.key, done_before)
-        buyer = Buyer(buyer_id, payment_method=payment.method)
-        currency = self._lot(lot_id).currency.value
-        try:
+        buyer = Buyer(buyer_id, payment_method=payment.method)  # as the request first asked
+
+        def call() -> Outcome:
+            currency = self._lot(lot_id).currency.value
             if payment.purpose is Purpose.HOLD and payment.amount is not None:
-                outcome = self.payments.hold(lot_id, buyer, Money(payment.amount, currency),
-                                             key=payment.key)
-            else:
-                outcome = self.payments.save_method(lot_id, buyer, key=payment.key)
-        except PaymentRefusedError as error:  # recorded, so that another card can be tried
-            outcome = Outcome(Status.REFUSED, "", reason=str(error))
-        return self._note_outcome(lot_id, payment.key, outcome)
+                return self.payments.hold(lot_id, buyer, Money(payment.amount, currency),
+                                          key=payment.key)
+            return self.payments.save_method(lot_id, buyer, key=payment.key)
+        return self._make_calls(lot_id, [(payment, call)], fresh)[0]
+
+    def _make_calls(self, lot_id: UUID, calls: list[tuple[Payment, Callable[[], Outcome]]],
+                    fresh: set[str]) -> list[Payment]:
+        """Makes each call whose outcome is unknown and records what it came to; the
+        payments as recorded. A call requested before (not in ``fresh``) is looked up at the
+        processor first; a refusal is recorded (so that another card can be tried) and the
+        other calls go on; an unanswered call stays unknown, and the first such error is
+        raised once the others are made."""
+        recorded, unanswered = [], []
+        for payment, call in calls:
+            if not payment.known:
+                try:
+                    outcome = (None if payment.key in fresh
+                               else self._done_before(lot_id, payment)) or call()
+                except PaymentUnavailableError as error:
+                    unanswered.append(error)
+                    recorded.append(payment)
+                    continue
+                except PaymentRefusedError as error:
+                    outcome = Outcome(Status.REFUSED, payment.of or "", reason=str(error))
+                payment = self._note_outcome(lot_id, payment.key, outcome)
+            recorded.append(payment)
+        if unanswered:
+            raise unanswered[0]
+        return recorded
 
     def _done_before(self, lot_id: UUID, payment: Payment) -> Outcome | None:
         """What the processor already did under a payment's key, before the call is repeated:

@@ -17,6 +17,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 from uuid import UUID
 
 from marketplace.commands.settlement import SettlementCommands, owed_by_buyers
@@ -26,8 +27,6 @@ from marketplace.domain.payments import LotPayments, Payment, PayoutAccount, Pur
 from marketplace.payments import (
     Money,
     Outcome,
-    PaymentRefusedError,
-    PaymentUnavailableError,
     Status,
     idempotency_key,
 )
@@ -87,24 +86,8 @@ class PayoutCommands(SettlementCommands):
             return transfers, {t.key for t in transfers}
 
         transfers, fresh = self.command(plan)
-        recorded, unanswered = [], []
-        for transfer in transfers:
-            if not transfer.known:
-                try:
-                    outcome = (None if transfer.key in fresh
-                               else self._done_before(lot_id, transfer)) or self._transfer(
-                        lot_id, transfer)
-                except PaymentUnavailableError as error:
-                    unanswered.append(error)  # unknown still: paying again repeats it
-                    recorded.append(transfer)
-                    continue
-                except PaymentRefusedError as error:  # this one ends here; the others go on
-                    outcome = Outcome(Status.REFUSED, "", reason=str(error))
-                transfer = self._note_outcome(lot_id, transfer.key, outcome)
-            recorded.append(transfer)
-        if unanswered:
-            raise unanswered[0]
-        return recorded
+        return self._make_calls(
+            lot_id, [(t, partial(self._transfer, lot_id, t)) for t in transfers], fresh)
 
     def _transfer(self, lot_id: UUID, transfer: Payment) -> Outcome:
         account = self._payout_account(transfer.party_id)

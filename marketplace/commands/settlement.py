@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from uuid import UUID
 
 from marketplace.commands.payments import PaymentCommands
@@ -28,8 +29,6 @@ from marketplace.payments import (
     Buyer,
     Money,
     Outcome,
-    PaymentRefusedError,
-    PaymentUnavailableError,
     Status,
     idempotency_key,
 )
@@ -72,24 +71,8 @@ class SettlementCommands(PaymentCommands):
             return calls, set(payments.payments) - before
 
         calls, fresh = self.command(decide)
-        recorded, unanswered = [], []
-        for call in calls:
-            payment = call.payment
-            if payment.known:
-                recorded.append(payment)
-                continue
-            try:
-                outcome = (None if payment.key in fresh
-                           else self._done_before(lot_id, payment)) or self._settle(call)
-            except PaymentUnavailableError as error:
-                unanswered.append(error)  # unknown still: the next settle repeats it
-                continue
-            except PaymentRefusedError as error:  # this one ends here; the others go on
-                outcome = Outcome(Status.REFUSED, payment.of or "", reason=str(error))
-            recorded.append(self._note_outcome(lot_id, payment.key, outcome))
-        if unanswered:
-            raise unanswered[0]
-        return recorded
+        return self._make_calls(lot_id, [(c.payment, partial(self._settle, c)) for c in calls],
+                                 fresh)
 
     def _dues(self, lot: Lot) -> dict[UUID, Money]:
         """What each served buyer owes by the recorded allocation; a buyer owing more than
