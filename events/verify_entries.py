@@ -27,9 +27,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
-from uuid import UUID
-
-from eventsourcing.persistence import StoredEvent
 
 from events import merkle
 from events.checkpoints import Checkpoint
@@ -48,6 +45,7 @@ from events.verify import (
     extent,
     stored_bytes,
 )
+from events.verify_replay import Aggregates
 
 #: Which decoded events' positions a pass returns (verify asks for the allocations).
 Mark = Callable[[Any], bool]
@@ -167,7 +165,7 @@ class _Pass:
                  mark: Mark | None, lowest: Any = None) -> None:
         self.app, self.scope, self.share, self.shares, self.mark = app, scope, share, shares, mark
         self.lowest = lowest
-        self.aggregates = _Aggregates(app)
+        self.aggregates = Aggregates(app)
         self.checked = EntriesChecked()
 
     def run(self, progress: Progress | None, total: int) -> EntriesChecked:
@@ -363,52 +361,3 @@ def _batches(app: LedgerApplication, scope: Extent
                     start = leaf_rows[-1][0] + 1
         finally:
             cursor.close()
-
-
-class _Aggregates:
-    """The aggregates being replayed, the most recently used few thousand kept in memory.
-
-    An aggregate's events arrive in position order among everyone else's; one pushed out of
-    memory is rebuilt from its own earlier events when it next appears (they were checked
-    when they went by), so memory stays bounded whatever the ledger holds.
-    """
-
-    KEEP = 4096
-
-    def __init__(self, app: LedgerApplication) -> None:
-        self.app = app
-        #: By the id as stored (16 bytes on SQLite): (its UUID, the aggregate so far).
-        self.kept: dict[Any, tuple[UUID, Any]] = {}  # in order of use, oldest first
-
-    def uuid(self, raw_id: Any) -> UUID:
-        """The UUID of a stored id, made once per aggregate kept (it costs more than a hash)."""
-        found = self.kept.get(raw_id)
-        return found[0] if found is not None else as_uuid(raw_id)
-
-    def apply(self, position: int, raw_id: Any, aggregate_id: UUID, version: int, topic: str,
-              state: bytes) -> Any:
-        try:
-            event: Any = self.app.mapper.to_domain_event(StoredEvent(
-                originator_id=aggregate_id, originator_version=version, topic=topic,
-                state=state))
-            kept = self.kept.pop(raw_id, None)
-            current = None if kept is None else kept[1]
-            if current is None and version > 1:
-                current = self._rebuild(aggregate_id, version - 1)
-            self.kept[raw_id] = (aggregate_id, event.mutate(current))
-        except VerificationFailed:
-            raise
-        except Exception as error:  # any failure to decode or apply is the finding
-            raise VerificationFailed(Problem(position, (
-                f"version {version} of {aggregate_id} does not replay: "
-                f"{type(error).__name__}: {error}"))) from None
-        if len(self.kept) > self.KEEP:
-            del self.kept[next(iter(self.kept))]
-        return event
-
-    def _rebuild(self, aggregate_id: UUID, version: int) -> Any:
-        current: Any = None
-        for stored in self.app.recorder.select_events(aggregate_id, lte=version):
-            event: Any = self.app.mapper.to_domain_event(stored)
-            current = event.mutate(current)
-        return current

@@ -13,6 +13,7 @@ from events import verify_entries
 from events.checkpoints import Checkpoints
 from events.integrity_tables import leaves
 from events.store import event_store_tables
+from events.verify_replay import Aggregates
 from marketplace.application import Marketplace
 from marketplace.audit.verify import VerifyReport, verify_ledger
 from tests.conftest import LEDGER_SIGNER
@@ -86,15 +87,15 @@ def test_a_worker_that_dies_fails_the_verify_loudly(ledger: Marketplace,
 
 def test_aggregates_pushed_out_of_memory_are_rebuilt(ledger: Marketplace,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verify_entries._Aggregates, "KEEP", 2)
+    monkeypatch.setattr(Aggregates, "KEEP", 2)
     rebuilt: list[object] = []
-    original = verify_entries._Aggregates._rebuild
+    original = Aggregates._rebuild
 
-    def counting(self: verify_entries._Aggregates, aggregate_id: object, version: int
+    def counting(self: Aggregates, aggregate_id: object, version: int
                  ) -> object:
         rebuilt.append(aggregate_id)
         return original(self, aggregate_id, version)  # type: ignore[arg-type]
-    monkeypatch.setattr(verify_entries._Aggregates, "_rebuild", counting)
+    monkeypatch.setattr(Aggregates, "_rebuild", counting)
 
     report = run(ledger, workers=1)  # counted in this process
     assert report.ok, report.problem
