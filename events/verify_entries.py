@@ -8,13 +8,15 @@ feed a Merkle frontier checked against each checkpoint's signed root and the sto
 a leaf rewritten with its entry is caught too).
 
 Decoding and replaying are most of the cost and aggregates are independent, so with
-``workers`` > 1 they are shared out by the last byte of their id: every worker reads every row
-and checks the pairing (cheap), but hashes, decodes and replays only its own aggregates'
-entries; the first also builds the tree from the stored leaves (each checked against its
-entry by some worker). The others are forks; each stops at its first problem, or once another
-has found one at a lower position, and the lowest is reported, as a single pass would. A fork
-is only safe where no other thread can hold a lock the child needs: the CLI and the bench
-fork, the served app verifies in one process.
+``workers`` > 1 they are shared out by the last byte of their id (``owner_of``): every worker
+reads every row and checks the pairing (a batch at a time; entry by entry only to name a
+problem), but hashes, decodes and replays only its own aggregates' entries, and re-checks the
+marked ones (verify re-solves the allocations there, in parallel); the first also builds the
+tree from the stored leaves (events/verify_tree.py; each leaf checked against its entry by
+some worker), so it replays fewer aggregates. The others are forks; each stops at its first
+problem, or once another has found one at a lower position, and the lowest is reported, as a
+single pass would. A fork is only safe where no other thread can hold a lock the child needs:
+the CLI and the bench fork, the served app verifies in one process.
 """
 
 from __future__ import annotations
@@ -23,15 +25,13 @@ import gc
 import multiprocessing
 import struct
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from events import merkle
-from events.checkpoints import Checkpoint
 from events.entries import entry_hash
-from events.integrity_tables import leaves, tree_nodes
+from events.integrity_tables import leaves
 from events.ledger import LedgerApplication
 from events.store import event_store_tables
 from events.verify import (
@@ -41,15 +41,22 @@ from events.verify import (
     Progress,
     VerificationFailed,
     as_uuid,
-    checkpoints_in_order,
     extent,
     stored_bytes,
 )
 from events.verify_replay import Aggregates
+from events.verify_tree import LeafTree
 
 #: Which decoded events' positions a pass returns (verify asks for the allocations).
 Mark = Callable[[Any], bool]
+#: A further check of a marked event, made by the worker that replays it, as it goes by
+#: (verify re-solves each allocation): raises ``VerificationFailed``. What it finds ranks
+#: after any problem of the entries themselves, wherever they are.
+Recheck = Callable[[int, Any], None]
 NOWHERE = 2**63 - 1
+#: Of two workers, the first (which also builds the tree) replays this part of the
+#: aggregates (by the last byte of their id), the second the rest; likewise among more.
+FIRST_SHARE = 0.45
 QUIET_GC = (50_000, 20, 100)
 
 
@@ -57,16 +64,18 @@ QUIET_GC = (50_000, 20, 100)
 class EntriesChecked:
     count: int = 0
     marked: list[int] = field(default_factory=list)
+    rechecked: Problem | None = None
+    """The first problem the recheck found, at the lowest position (None: none found)."""
 
 
 def check_entries(app: LedgerApplication, progress: Progress | None = None, total: int = 0,
                   mark: Mark | None = None, scope: Extent | None = None,
-                  workers: int = 1) -> EntriesChecked:
+                  workers: int = 1, recheck: Recheck | None = None) -> EntriesChecked:
     """The pass, on ``workers`` processes (see the module). Raises ``VerificationFailed``
     naming the problem at the lowest position."""
     scope = scope or extent(app)
     if workers <= 1:
-        return _Pass(app, scope, 0, 1, mark).run(progress, total)
+        return _Pass(app, scope, 0, 1, mark, recheck=recheck).run(progress, total)
     context = multiprocessing.get_context("fork")
     lowest = context.Value("q", NOWHERE)  # the lowest position of a problem found so far
     children: list[tuple[Any, Any]] = []
@@ -77,13 +86,13 @@ def check_entries(app: LedgerApplication, progress: Progress | None = None, tota
                 receiving, sending = context.Pipe(duplex=False)
                 child = context.Process(
                     target=_worker, name=f"verify-worker-{share}", daemon=True,
-                    args=(app, scope, share, workers, mark, lowest, sending))
+                    args=(app, scope, share, workers, mark, recheck, lowest, sending))
                 child.start()
                 sending.close()
                 children.append((child, receiving))
             try:
-                outcomes.append(_Pass(app, scope, 0, workers, mark, lowest).run(progress,
-                                                                                  total))
+                outcomes.append(_Pass(app, scope, 0, workers, mark, lowest,
+                                      recheck).run(progress, total))
             except VerificationFailed as failure:
                 outcomes.append(failure.problem)
                 _lower(lowest, failure.problem)
@@ -97,18 +106,19 @@ def check_entries(app: LedgerApplication, progress: Progress | None = None, tota
                 child.join()
     problems = [o for o in outcomes if isinstance(o, Problem)]
     if problems:
-        raise VerificationFailed(min(problems, key=lambda p: (
-            NOWHERE if p.position is None else p.position, p.rank)))
+        raise VerificationFailed(min(problems, key=_where))
     checked = [o for o in outcomes if isinstance(o, EntriesChecked)]
-    return EntriesChecked(checked[0].count, sorted(p for c in checked for p in c.marked))
+    rechecked = [c.rechecked for c in checked if c.rechecked is not None]
+    return EntriesChecked(checked[0].count, sorted(p for c in checked for p in c.marked),
+                          min(rechecked, key=_where, default=None))
 
 
 def _worker(app: LedgerApplication, scope: Extent, share: int, shares: int, mark: Mark | None,
-            lowest: Any, sending: Any) -> None:
+            recheck: Recheck | None, lowest: Any, sending: Any) -> None:
     app.engine.dispose(close=False)  # the parent's pooled connections stay the parent's
     gc.set_threshold(*QUIET_GC)
     try:
-        sending.send(_Pass(app, scope, share, shares, mark, lowest).run(None, 0))
+        sending.send(_Pass(app, scope, share, shares, mark, lowest, recheck).run(None, 0))
     except VerificationFailed as failure:
         _lower(lowest, failure.problem)
         sending.send(failure.problem)
@@ -134,6 +144,10 @@ def _outcome(child: Any, receiving: Any) -> EntriesChecked | Problem:
         raise VerifyWorkerError(f"a verify worker failed ({last}); nothing was concluded: run "
                                 "the verify again, with --workers 1 if this recurs")
     return cast("EntriesChecked | Problem", outcome)
+
+
+def _where(problem: Problem) -> tuple[int, int]:
+    return NOWHERE if problem.position is None else problem.position, problem.rank
 
 
 def _lower(lowest: Any, problem: Problem) -> None:
@@ -162,45 +176,31 @@ class _Pass:
     first (share 0)."""
 
     def __init__(self, app: LedgerApplication, scope: Extent, share: int, shares: int,
-                 mark: Mark | None, lowest: Any = None) -> None:
+                 mark: Mark | None, lowest: Any = None, recheck: Recheck | None = None) -> None:
         self.app, self.scope, self.share, self.shares, self.mark = app, scope, share, shares, mark
-        self.lowest = lowest
+        self.lowest, self.recheck = lowest, recheck
+        self.owners = [owner_of(last_byte, shares) for last_byte in range(256)]
         self.aggregates = Aggregates(app)
         self.checked = EntriesChecked()
 
     def run(self, progress: Progress | None, total: int) -> EntriesChecked:
-        tree = _Tree(self.app, self.scope) if self.share == 0 else None
+        tree = LeafTree(self.app, self.scope) if self.share == 0 else None
         count, last_position = 0, 0
         for rows, leaf_rows in _batches(self.app, self.scope):
             if self.lowest is not None and rows and rows[0][0] > self.lowest.value:
                 return self.checked  # another worker found a problem before this batch
-            stored_leaves: list[bytes] = []
-            for k, row in enumerate(rows):
-                position = row[0]
-                leaf = leaf_rows[k] if k < len(leaf_rows) else None
-                if leaf is None or leaf[1] > position:
-                    raise VerificationFailed(Problem(position, (
-                        "this entry has no leaf: it was inserted outside the ledger")))
-                leaf_index, leaf_position, stored = leaf
-                if leaf_index != count:
-                    raise VerificationFailed(Problem(position, (
-                        f"the entry and leaf after position {last_position} are missing "
-                        f"(deleted): this entry's leaf is {leaf_index}, not {count}")))
-                if leaf_position < position:
-                    raise VerificationFailed(Problem(leaf_position, (
-                        f"the entry is missing (deleted); the next entry is at {position}")))
-                stored = bytes(stored)
-                if self.shares == 1 or self._share_of(row[1]) == self.share:
+            positions = [row[0] for row in rows]
+            if _paired(positions, leaf_rows, count):
+                stored_leaves = [leaf[2] if type(leaf[2]) is bytes else bytes(leaf[2])
+                                 for leaf in leaf_rows]
+                for row, stored in self._mine(rows, stored_leaves):
                     self._entry(row, stored)
-                stored_leaves.append(stored)
-                last_position = position
-                count += 1
-            if len(leaf_rows) > len(rows):  # a leaf after the last entry: the ledger ends early
-                raise VerificationFailed(Problem(leaf_rows[len(rows)][1], (
-                    "the entry is missing (deleted): its leaf is stored, the ledger ends "
-                    "before it")))
+            else:
+                stored_leaves = self._one_by_one(rows, leaf_rows, count, last_position)
+            if rows:
+                count, last_position = count + len(rows), positions[-1]
             if tree is not None:
-                tree.add(stored_leaves, [row[0] for row in rows], count, last_position)
+                tree.add(stored_leaves, positions, count, last_position)
             if progress is not None:
                 progress("entries", count, total)
         if tree is not None:
@@ -226,104 +226,86 @@ class _Pass:
         event = self.aggregates.apply(position, raw_id, aggregate_id, version, topic, state)
         if self.mark is not None and self.mark(event):
             self.checked.marked.append(position)
+            if self.recheck is not None and self.checked.rechecked is None:
+                try:
+                    self.recheck(position, event)
+                except VerificationFailed as failure:  # reported if the entries all hold
+                    self.checked.rechecked = failure.problem
+                except Exception as error:  # a malformed record the re-solve trips on
+                    self.checked.rechecked = Problem(position, (
+                        f"the recorded allocation cannot be re-solved: "
+                        f"{type(error).__name__}: {error}"))
 
-    def _share_of(self, raw_id: Any) -> int:
+    def _mine(self, rows: Sequence[Any], stored_leaves: list[bytes]
+              ) -> Iterable[tuple[Any, bytes]]:
+        """The batch's entries of this worker's share (the aggregates whose id's last byte
+        ``owner_of`` gives to it), each with its stored leaf."""
+        if self.shares == 1:
+            return zip(rows, stored_leaves, strict=True)
+        owners, share = self.owners, self.share
         try:
-            last = raw_id[15] if type(raw_id) is bytes else as_uuid(raw_id).int & 0xFF
-        except (TypeError, ValueError, IndexError):
-            last = 0  # unreadable: share 0 reads it and names the problem
-        return int(last) % self.shares
+            mine = [owners[row[1][15]] == share for row in rows]  # ids as SQLite stores them
+        except (TypeError, IndexError):
+            mine = [_owner(row[1], self.shares) == share for row in rows]
+        return [(row, stored) for row, stored, is_mine in zip(rows, stored_leaves, mine,
+                                                               strict=True) if is_mine]
+
+    def _one_by_one(self, rows: Sequence[Any], leaf_rows: Sequence[Any], count: int,
+                    last_position: int) -> list[bytes]:
+        """A batch whose entries and leaves do not pair off: each entry checked in turn, to
+        name the first problem (an entry's own, or its pairing) at its position."""
+        stored_leaves: list[bytes] = []
+        for k, row in enumerate(rows):
+            position = row[0]
+            leaf = leaf_rows[k] if k < len(leaf_rows) else None
+            if leaf is None or leaf[1] > position:
+                raise VerificationFailed(Problem(position, (
+                    "this entry has no leaf: it was inserted outside the ledger")))
+            leaf_index, leaf_position, stored = leaf
+            if leaf_index != count:
+                raise VerificationFailed(Problem(position, (
+                    f"the entry and leaf after position {last_position} are missing "
+                    f"(deleted): this entry's leaf is {leaf_index}, not {count}")))
+            if leaf_position < position:
+                raise VerificationFailed(Problem(leaf_position, (
+                    f"the entry is missing (deleted); the next entry is at {position}")))
+            stored = bytes(stored)
+            if self.shares == 1 or _owner(row[1], self.shares) == self.share:
+                self._entry(row, stored)
+            stored_leaves.append(stored)
+            last_position = position
+            count += 1
+        if len(leaf_rows) > len(rows):  # a leaf after the last entry: the ledger ends early
+            raise VerificationFailed(Problem(leaf_rows[len(rows)][1], (
+                "the entry is missing (deleted): its leaf is stored, the ledger ends "
+                "before it")))
+        return stored_leaves
 
 
-class _Tree:
-    """The leaves to the roots the checkpoints sign, and to the stored nodes."""
-
-    def __init__(self, app: LedgerApplication, scope: Extent) -> None:
-        self.nodes = _StoredNodes(app, scope.built)
-        self.frontier = merkle.Frontier(on_nodes=self.nodes.computed)
-        self.due = (c for c in checkpoints_in_order(app, scope.last_checkpoint)
-                    if c.tree_size > 0)
-        self.next_checkpoint = next(self.due, None)
-
-    def add(self, hashed: list[bytes], positions: list[int], count: int,
-            last_position: int) -> None:
-        frontier, start = self.frontier, count - len(hashed)
-        if (hashed and len(hashed) & (len(hashed) - 1) == 0 and start % len(hashed) == 0
-                and (self.next_checkpoint is None or self.next_checkpoint.tree_size > count)):
-            frontier.append_perfect(hashed)  # a whole aligned batch: hashed at once
-        else:
-            for leaf_hash, position in zip(hashed, positions, strict=True):
-                frontier.append(leaf_hash)
-                self._check_due(frontier.size, position)
-        self._check_due(count, last_position)
-        self.nodes.check(start, positions)
-
-    def finish(self, count: int, last_position: int) -> None:
-        if self.next_checkpoint is not None:
-            raise VerificationFailed(Problem(None, (
-                f"checkpoint #{self.next_checkpoint.id} signs {self.next_checkpoint.tree_size} "
-                f"entries but the ledger holds {count}: entries after position "
-                f"{last_position} are missing (the ledger was truncated)")))
-
-    def _check_due(self, size: int, position: int) -> None:
-        while self.next_checkpoint is not None and self.next_checkpoint.tree_size == size:
-            _check_root(self.frontier, self.next_checkpoint, position)
-            self.next_checkpoint = next(self.due, None)
+def owner_of(last_byte: int, shares: int) -> int:
+    """Which of ``shares`` workers replays the aggregates whose id ends in ``last_byte``: the
+    first, which also builds the tree, fewer of them (``FIRST_SHARE``), the others the rest."""
+    cut = round(256 * FIRST_SHARE * 2 / shares) if shares > 1 else 256
+    return 0 if last_byte < cut else 1 + (last_byte - cut) % (shares - 1)
 
 
-def _check_root(frontier: merkle.Frontier, checkpoint: Checkpoint, position: int) -> None:
-    if frontier.root() != checkpoint.root_hash:
-        raise VerificationFailed(Problem(position, (
-            f"the first {checkpoint.tree_size} entries do not have the root signed by "
-            f"checkpoint #{checkpoint.id}: an entry at or before this position differs "
-            "from what was signed"), rank=1))
+def _owner(raw_id: Any, shares: int) -> int:
+    try:
+        last = raw_id[15] if type(raw_id) is bytes else as_uuid(raw_id).int & 0xFF
+    except (TypeError, ValueError, IndexError):
+        last = 0  # unreadable: the first worker reads it and names the problem
+    return owner_of(int(last), shares)
 
 
-class _StoredNodes:
-    """Checks the stored subtree hashes (what receipts and later checkpoints are made from)
-    against those the entries' leaves give, batch by batch, with one range read per level."""
-
-    def __init__(self, app: LedgerApplication, built: int) -> None:
-        self.app, self.built = app, built
-        #: Per level, runs of computed nodes: (index of the first, their hashes).
-        self.pending: dict[int, list[tuple[int, list[bytes]]]] = {}
-        mark = "?" if app.engine.dialect.name == "sqlite" else "%s"
-        self.sql = (f"SELECT node_index, node_hash FROM {tree_nodes.name} "  # noqa: S608
-                    f"WHERE level = {mark} AND node_index >= {mark} AND node_index <= {mark} "
-                    "ORDER BY node_index")
-
-    def computed(self, level: int, first: int, nodes: list[bytes]) -> None:
-        stored = (self.built >> level) - first  # those a checkpoint's tree already covered
-        if stored > 0:
-            self.pending.setdefault(level, []).append((first, nodes[:stored]))
-
-    def check(self, batch_start: int, positions: list[int]) -> None:
-        if not self.pending:
-            return
-        with self.app.engine.connect() as connection:
-            cursor = connection.connection.cursor()
-            try:
-                for level, runs in sorted(self.pending.items()):
-                    low = runs[0][0]
-                    high = runs[-1][0] + len(runs[-1][1]) - 1
-                    cursor.execute(self.sql, (level, low, high))
-                    stored = {index: bytes(node) for index, node in cursor.fetchall()}
-                    for first, nodes in runs:
-                        for offset, node in enumerate(nodes):
-                            if stored.get(first + offset) != node:
-                                self._differs(level, first + offset, batch_start, positions)
-            finally:
-                cursor.close()
-        self.pending.clear()
-
-    @staticmethod
-    def _differs(level: int, index: int, batch_start: int, positions: list[int]) -> None:
-        last_leaf = ((index + 1) << level) - 1 - batch_start
-        position = positions[last_leaf] if 0 <= last_leaf < len(positions) else None
-        raise VerificationFailed(Problem(position, (
-            f"the stored tree node (level {level}, index {index}) is not the hash of the "
-            "entries under it: receipts and checkpoints made from it would not check"),
-            rank=1))
+def _paired(positions: list[int], leaf_rows: Sequence[Any], count: int) -> bool:
+    """Whether each entry of the batch has the next leaf, recorded for its position (the
+    leaf indexes are unique and in order, so the first and last settle the rest)."""
+    n = len(positions)
+    if len(leaf_rows) != n:
+        return False
+    return n == 0 or (leaf_rows[0][0] == count and leaf_rows[-1][0] == count + n - 1
+                      and [leaf[1] for leaf in leaf_rows] == positions
+                      and all(type(leaf[0]) is int for leaf in leaf_rows))  # SQLite: 2.5
 
 
 def _batches(app: LedgerApplication, scope: Extent

@@ -6,7 +6,9 @@ Phases, each streaming in constant memory, stopping at the phase where something
 2. entries — every entry re-hashed against its leaf, every aggregate replayed from them, and
    the leaves to the root each checkpoint signs;
 3. allocations — each recorded clearing: its input is the lot as it stood at close, its
-   result feasible, and solving the input again reaches the same objective;
+   result feasible, and solving the input again reaches the same objective (solved by the
+   entries phase's worker that replays the lot, as it goes by; reported here, once every
+   entry holds);
 4. read models — a replay of the ledger into scratch tables equals the live read models.
 
 (events/verify.py says how the first two name the lowest bad position.)
@@ -18,11 +20,12 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from events.checkpoints import Trusted
 from events.verify import Problem, Progress, VerificationFailed, check_checkpoints, extent
-from events.verify_entries import check_entries
+from events.verify_entries import EntriesChecked, check_entries
 from marketplace.application import Marketplace
 from marketplace.audit.allocation_check import AllocationCheckError, check_recorded_allocation
 from marketplace.audit.read_model_check import check_read_models
@@ -61,18 +64,21 @@ def verify_ledger(marketplace: Marketplace, *, trusted_key: Trusted = None,
     scope = extent(marketplace)  # what stood at the start; later entries wait for the next
     report = VerifyReport(entries=scope.entries)
     total = report.entries
-    allocated: list[int] = []
+    allocations: list[EntriesChecked] = []
 
     def entries() -> int:
+        # Each allocation is re-solved by the worker that replays its lot, as it goes by,
+        # and reported in its own phase once every entry holds.
         checked = check_entries(marketplace, progress, total, mark=_is_allocation,
-                                scope=scope, workers=workers)
-        allocated.extend(checked.marked)
+                                scope=scope, workers=workers,
+                                recheck=partial(_check_allocation, marketplace))
+        allocations.append(checked)
         return checked.count
 
     steps: list[tuple[str, Callable[[], int]]] = [
         ("checkpoints", lambda: check_checkpoints(marketplace, trusted_key, scope)),
         ("entries", entries),
-        ("allocations", lambda: _check_allocations(marketplace, allocated, progress)),
+        ("allocations", lambda: _allocations_checked(allocations[0], progress)),
     ]
     if read_models:
         steps.append(("read models", lambda: check_read_models(marketplace, progress, total)))
@@ -97,20 +103,18 @@ def _is_allocation(event: Any) -> bool:
     return isinstance(event, Lot.Allocated)
 
 
-def _check_allocations(marketplace: Marketplace, positions: list[int],
-                       progress: Progress | None) -> int:
-    for done, position in enumerate(sorted(positions), start=1):
-        event = _event_at(marketplace, position)
-        try:
-            check_recorded_allocation(marketplace, event)
-        except AllocationCheckError as error:
-            raise VerificationFailed(Problem(position, (
-                f"the allocation of lot {event.originator_id}: {error}"))) from None
-        if progress is not None:
-            progress("allocations", done, len(positions))
-    return len(positions)
+def _check_allocation(marketplace: Marketplace, position: int, event: Any) -> None:
+    try:
+        check_recorded_allocation(marketplace, event)
+    except AllocationCheckError as error:
+        raise VerificationFailed(Problem(position, (
+            f"the allocation of lot {event.originator_id}: {error}"))) from None
 
 
-def _event_at(marketplace: Marketplace, position: int) -> Any:
-    notifications = marketplace.recorder.select_notifications(position, 1, stop=position)
-    return marketplace.mapper.to_domain_event(notifications[0])
+def _allocations_checked(checked: EntriesChecked, progress: Progress | None) -> int:
+    """The allocations re-solved during the entries phase: the first that does not hold."""
+    if checked.rechecked is not None:
+        raise VerificationFailed(checked.rechecked)
+    if progress is not None and checked.marked:
+        progress("allocations", len(checked.marked), len(checked.marked))
+    return len(checked.marked)

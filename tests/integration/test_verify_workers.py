@@ -15,6 +15,7 @@ from events.integrity_tables import leaves
 from events.store import event_store_tables
 from events.verify_replay import Aggregates
 from marketplace.application import Marketplace
+from marketplace.audit import verify as audit_verify
 from marketplace.audit.verify import VerifyReport, verify_ledger
 from tests.conftest import LEDGER_SIGNER
 
@@ -30,7 +31,8 @@ def entries_of_share(connection: Connection, share: int) -> list[int]:
     """Positions of the entries whose aggregate the worker ``share`` of two replays."""
     rows = connection.execute(sa.select(EVENTS.c.id, EVENTS.c.originator_id)
                               .order_by(EVENTS.c.id)).all()
-    return [position for position, aggregate_id in rows if aggregate_id.int % 2 == share]
+    return [position for position, aggregate_id in rows
+            if verify_entries.owner_of(aggregate_id.int & 0xFF, 2) == share]
 
 
 def flip_a_byte(connection: Connection, position: int) -> None:
@@ -119,3 +121,23 @@ def test_a_leaf_rewritten_where_a_checkpoint_ends_is_named_as_one_process_names_
     assert one.problem.position == last
     assert "does not hash to its leaf" in one.problem.what
     assert two.problem == one.problem
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_re_solve_that_trips_is_named_in_one_line_unless_an_entry_is_wrong(
+        ledger: Marketplace, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    def trips(*_: object) -> None:
+        raise KeyError("total_cost")  # a recorded allocation missing what the re-solve reads
+    monkeypatch.setattr(audit_verify, "check_recorded_allocation", trips)
+
+    tripped = run(ledger, workers=workers)
+    with ledger.engine.begin() as connection:
+        last = connection.execute(sa.select(sa.func.max(EVENTS.c.id))).scalar_one()
+        flip_a_byte(connection, last)
+    changed = run(ledger, workers=workers)
+
+    assert tripped.problem is not None
+    assert "cannot be re-solved: KeyError" in tripped.problem.what
+    assert "\n" not in tripped.problem.what
+    assert changed.problem is not None
+    assert changed.problem.position == last  # the entry's own problem wins
