@@ -16,10 +16,11 @@ from events.ledger import DEFAULT_ORIGIN
 from marketplace.commands.base import LotNotFoundError, OrganisationNotFoundError
 from marketplace.commands.bidding import BiddingCommands
 from marketplace.commands.clearing import ClearingCommands
+from marketplace.commands.followups import FollowUpCommands, PaymentWatch
 from marketplace.commands.idempotency import IdempotencyCommands
 from marketplace.commands.lots import LotCommands
 from marketplace.commands.needs import NeedCommands, NeedNotFoundError
-from marketplace.commands.payouts import PayoutCommands
+from marketplace.commands.payment_status import PaymentStatusQueries
 from marketplace.commands.pooling import PoolingCommands
 from marketplace.commands.rfqs import RfqCommands, RfqNotFoundError
 from marketplace.commands.suppliers import SupplierProfileCommands
@@ -34,6 +35,7 @@ from marketplace.readmodels import (
     hash_api_token,
 )
 from marketplace.readmodels.matching import SupplierMatching
+from marketplace.readmodels.settled_payments import SettledPaymentQueries
 from marketplace.readmodels.supplier_profiles import SupplierProfileQueries
 
 log = logging.getLogger("kyodo.clearing")
@@ -59,7 +61,7 @@ class IssuedToken:
 
 class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, BiddingCommands,
                   ClearingCommands, IdempotencyCommands, SupplierProfileCommands,
-                  PayoutCommands):
+                  FollowUpCommands, PaymentStatusQueries):
     """Kyodo's one ledger application: every aggregate, every command, one global order.
 
     Organisations' commands are here; buyers', lots' and suppliers' are mixed in from
@@ -80,6 +82,8 @@ class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, Biddi
         self.matching = SupplierMatching(self.engine)
         #: Who moves the money: invoices unless the settings configure Stripe (bootstrap).
         self.payments: PaymentPort = InvoicePayments()
+        #: The lots whose payments are unfinished, and their backoff (in memory: followups).
+        self.follow_ups = PaymentWatch(SettledPaymentQueries(self.engine))
 
     def register_organisation(self, *, name_ja: str | None = None, name_en: str | None = None,
                               roles: Any, prefecture: str, capabilities: Any = (),
@@ -162,14 +166,15 @@ class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, Biddi
 
     def _settle_quietly(self, lot_id: UUID) -> None:
         """Settles the lot's buyers, then pays its suppliers; a failure is logged and leaves
-        the lot as recorded (``marketplace payments settle`` repeats the calls whose outcome
-        is unknown)."""
+        the lot as recorded, for ``follow_up_payments`` to finish once its backoff is over
+        (``marketplace payments settle`` does it at once)."""
         try:
             self.settle_buyers(lot_id)
             self.pay_suppliers(lot_id)
         except Exception:  # the close or cancellation stands whatever befalls its payments
-            log.exception("settling the payments of lot %s failed; run `marketplace "
-                          "payments settle %s` once the processor answers", lot_id, lot_id)
+            wait = self.follow_ups.backoff.failed(lot_id, self.clock())
+            log.exception("settling the payments of lot %s failed; it is tried again in %s "
+                          "(or run `marketplace payments settle %s`)", lot_id, wait, lot_id)
 
     def open_due_rfqs(self, settle: timedelta = timedelta(0)) -> list[UUID]:
         """Records the deadline of every RFQ whose deadline passed ``settle`` ago; their ids.

@@ -44,8 +44,14 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_publishable_key: str | None = None
     stripe_webhook_secret: str | None = None
+    #: The secret of the Connect endpoint (events of the suppliers' accounts, such as
+    #: ``account.updated``), when that endpoint is also pointed at /webhooks/stripe.
+    stripe_connect_webhook_secret: str | None = None
     stripe_api_base: str | None = None
     """Another address for Stripe's API: a local stand-in in development and tests."""
+    stripe_js_url: str | None = None
+    """Another address for Stripe.js: the stand-in's own, in development and tests (the
+    browser then calls the stand-in at ``stripe_api_base``, not Stripe)."""
     platform_fee_percent: Decimal = Decimal(0)
     """The platform's fee, in percent of each supplier's payout."""
     ledger_key: bytes | None = None
@@ -76,16 +82,25 @@ class Settings:
         except DatabaseURLError as error:
             raise SettingsError(f"MARKETPLACE_DATABASE_URL: {error}") from None
         stripe = {name: _get(env, name) for name in
-                  ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")}
+                  ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
+                   "STRIPE_CONNECT_WEBHOOK_SECRET")}
         if stripe["STRIPE_SECRET_KEY"] and not stripe["STRIPE_WEBHOOK_SECRET"]:
             raise SettingsError("STRIPE_SECRET_KEY is set without STRIPE_WEBHOOK_SECRET; "
                                 "set both, or neither to take payments by invoice")
+        _check_publishable_key(stripe["STRIPE_PUBLISHABLE_KEY"],
+                               production and bool(stripe["STRIPE_SECRET_KEY"]))
+        api_base = _stand_in(env, "STRIPE_API_BASE", production, "Stripe's SDK")
+        js_url = _stand_in(env, "STRIPE_JS_URL", production, "the pages' Stripe.js")
+        if js_url and not api_base:
+            raise SettingsError("STRIPE_JS_URL is a local stand-in's Stripe.js, which calls "
+                                "that stand-in's API: set STRIPE_API_BASE to it as well")
         return cls(environment=environment, var_dir=var_dir, database_url=url,
                    secret_key=_secret_key(env, var_dir, production),
                    stripe_secret_key=stripe["STRIPE_SECRET_KEY"],
                    stripe_publishable_key=stripe["STRIPE_PUBLISHABLE_KEY"],
                    stripe_webhook_secret=stripe["STRIPE_WEBHOOK_SECRET"],
-                   stripe_api_base=_stripe_api_base(env, production),
+                   stripe_connect_webhook_secret=stripe["STRIPE_CONNECT_WEBHOOK_SECRET"],
+                   stripe_api_base=api_base, stripe_js_url=js_url,
                    platform_fee_percent=_percent(env, "MARKETPLACE_PLATFORM_FEE_PERCENT"),
                    ledger_key=_ledger_key(env, var_dir, production),
                    ledger_origin=_ledger_origin(env),
@@ -115,19 +130,36 @@ def _percent(env: Mapping[str, str], name: str) -> Decimal:
     return value
 
 
-def _stripe_api_base(env: Mapping[str, str], production: bool) -> str | None:
-    base = _get(env, "STRIPE_API_BASE")
-    if base is None:
+def _stand_in(env: Mapping[str, str], name: str, production: bool, what: str) -> str | None:
+    """A local stand-in for a Stripe address (``STRIPE_API_BASE``, ``STRIPE_JS_URL``): on this
+    machine only, and never in production, where money and card numbers must reach Stripe."""
+    address = _get(env, name)
+    if address is None:
         return None
-    parts = urlsplit(base)
+    parts = urlsplit(address)
     loopback = parts.hostname in {"127.0.0.1", "localhost", "::1"}
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise SettingsError(f"STRIPE_API_BASE={base!r}: give an address such as "
+        raise SettingsError(f"{name}={address!r}: give an address such as "
                             "http://127.0.0.1:12111")
     if production or not loopback:
-        raise SettingsError("STRIPE_API_BASE points Stripe's SDK at a local stand-in; it is "
-                            "only for development on this machine (127.0.0.1)")
-    return base
+        raise SettingsError(f"{name} points {what} at a local stand-in; it is only for "
+                            "development on this machine (127.0.0.1)")
+    return address
+
+
+def _check_publishable_key(key: str | None, required: bool) -> None:
+    """The publishable key is written into every payment page: a secret key there would be
+    handed to every buyer's browser. In production a card cannot be entered without it."""
+    if key is None:
+        if required:
+            raise SettingsError("STRIPE_SECRET_KEY is set without STRIPE_PUBLISHABLE_KEY; "
+                                "buyers could not enter a card: set the publishable key "
+                                "(pk_live_…) too")
+        return
+    if not key.startswith(("pk_live_", "pk_test_")):
+        raise SettingsError("STRIPE_PUBLISHABLE_KEY must be Stripe's publishable key "
+                            "(pk_live_… or pk_test_…): it is shown to every buyer's browser, "
+                            "so never put a secret key there")
 
 
 def _environment(value: str) -> Environment:

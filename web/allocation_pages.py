@@ -3,7 +3,9 @@
 
 What each organisation sees is decided by ``AllocationQueries.of_lot``, never here: a buyer
 its own needs, the pool's price and the bids that stood at close; a supplier its own bids and
-the awards it must deliver; anyone else who may see the lot, the outcome in aggregate.
+the awards it must deliver; anyone else who may see the lot, the outcome in aggregate. Where
+the money stands is decided by ``Marketplace.payment_status`` likewise: a served buyer its own
+payment, a supplier its own payout, the lot's organiser how many stand in each state.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from litestar.params import FromPath
 
 from marketplace.accounts import MemberRole
 from marketplace.application import Marketplace
+from marketplace.commands.payment_status import PaymentState, PaymentStatus
 from marketplace.domain import Prefecture
 from marketplace.readmodels.allocation_queries import (
     AllocationView,
@@ -32,6 +35,7 @@ from marketplace.readmodels.lot_queries import LotDetail, PriceBreakView
 from web.auth import members, require_member
 from web.i18n import language_of
 from web.lots_api import lot_detail
+from web.payment_bars import parts_bar
 from web.render import page
 from web.savings_chart import SavingsEntry, savings_chart
 
@@ -105,6 +109,7 @@ class AllocationPages(Controller):
             "unit": detail.lot.unit, "as_fragment": request.headers.get("hx-request") == "true"}
         if view is not None:
             context.update(_outcome(marketplace, me, detail, view, language_of(request)))
+            context.update(_payment_part(marketplace.payment_status(me, lot_id)))
         return page(request, "allocation/page.html", context,
                     fragment="allocation/_summary.html")
 
@@ -135,6 +140,31 @@ def _outcome(marketplace: Marketplace, me: UUID, detail: LotDetail, view: Alloca
                                      _tier_reached(c.bid.tiers, c.awarded_quantity), c.binding)
                        for c in view.bid_comparison],
     }
+
+
+#: The order of the states in the organiser's bars and table: done, under way, stuck.
+STATE_ORDER = (PaymentState.PAID, PaymentState.PART_PAID, PaymentState.WAITING,
+               PaymentState.WAITING_FOR_BUYERS, PaymentState.NO_PAYMENT_STEP,
+               PaymentState.ACTION_NEEDED, PaymentState.DECLINED, PaymentState.REFUSED)
+
+
+def _payment_part(status: PaymentStatus | None) -> dict[str, Any]:
+    """Where the lot's money stands for this organisation, with a bar for each part of it."""
+    if status is None:
+        return {"payment_status": None}
+    buyer, supplier, overview = status.as_buyer, status.as_supplier, status.overview
+    states = [s for s in STATE_ORDER if overview is not None
+              and (overview.buyers[s] or overview.suppliers[s])]
+    return {"payment_status": status, "overview_states": states,
+            "my_payment_bar": None if buyer is None else parts_bar(
+                [("paid", buyer.paid), ("waiting", buyer.waiting)]),
+            "my_payout_bar": None if supplier is None or supplier.gross is None else parts_bar(
+                [("paid", supplier.paid), ("waiting", supplier.waiting),
+                 ("fee", supplier.fee or 0)]),
+            "buyer_states_bar": None if overview is None else parts_bar(
+                [(s.value, overview.buyers[s]) for s in STATE_ORDER]),
+            "supplier_states_bar": None if overview is None else parts_bar(
+                [(s.value, overview.suppliers[s]) for s in STATE_ORDER])}
 
 
 def _awards(view: AllocationView) -> list[AwardView]:

@@ -27,6 +27,7 @@ from web import i18n
 from web.allocation_api import AllocationController
 from web.api import OrganisationController
 from web.auth import SessionCookie, api_token, guard, public
+from web.card_field import CardField, card_field_for, content_security_policy
 from web.closer import deadline_closer
 from web.errors import JSON_PREFIXES, exception_handlers, refuse_nul_characters
 from web.health import health
@@ -35,6 +36,7 @@ from web.lots_api import BidController, BiddingController, LotController
 from web.needs_api import CommitmentController, NeedController, my_commitments
 from web.page_cache import PageCache
 from web.pages import PAGES
+from web.payout_pages import PayoutPages
 from web.pooling_api import PoolingSuggestionController
 from web.quotes_api import PurchaseOrderController, QuoteController
 from web.receipts_api import ReceiptsController
@@ -49,14 +51,16 @@ from web.webhooks import stripe_webhook
 
 HERE = Path(__file__).resolve().parent
 
-SECURITY_HEADERS = [
-    ResponseHeader(name="Content-Security-Policy", value=(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")),
-    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
-    ResponseHeader(name="Referrer-Policy", value="same-origin"),
-    ResponseHeader(name="X-Frame-Options", value="DENY"),
-]
+
+def security_headers(card: CardField | None = None) -> list[ResponseHeader]:
+    """Every response's security headers; the policy lets in Stripe.js only where the card
+    field is configured (``web/card_field.py``)."""
+    return [
+        ResponseHeader(name="Content-Security-Policy", value=content_security_policy(card)),
+        ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+        ResponseHeader(name="Referrer-Policy", value="same-origin"),
+        ResponseHeader(name="X-Frame-Options", value="DENY"),
+    ]
 
 
 #: How often the served app records the close of lots past their close time.
@@ -82,8 +86,11 @@ def create_app(settings: Settings | None = None, marketplace: Marketplace | None
     lifespan = [] if close_lots_every is None else [deadline_closer(opened, close_lots_every)]
     secure = settings is not None and settings.is_production
     secret = settings.secret_key if settings is not None else secrets.token_urlsafe(48)
-    app = _litestar(provide_marketplace, lifespan=lifespan, secret=secret, secure=secure)
+    card = card_field_for(settings)
+    app = _litestar(provide_marketplace, lifespan=lifespan, secret=secret, secure=secure,
+                    card=card)
     app.state.marketplace = opened
+    app.state.card_field = card
     app.state.accounts = Accounts(opened)
     app.state.session_cookie = SessionCookie(secure=secure)
     app.state.page_cache = PageCache()
@@ -106,13 +113,14 @@ def openapi_document() -> dict[str, Any]:
 
 def _litestar(provide_marketplace: Callable[[], Marketplace],
               lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
-              *, secret: str, secure: bool = False) -> Litestar:
+              *, secret: str, secure: bool = False, card: CardField | None = None
+              ) -> Litestar:
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                                engine_callback=lambda engine: i18n.install(engine.engine))
     return Litestar(
         lifespan=list(lifespan),
         route_handlers=[
-            *PAGES,
+            *PAGES, PayoutPages,
             # The JSON API answers to organisations' bearer tokens, but where a handler says
             # it is public.
             Router(path="/", opt=api_token(), route_handlers=[
@@ -137,7 +145,7 @@ def _litestar(provide_marketplace: Callable[[], Marketplace],
         plugins=[HTMXPlugin()],
         exception_handlers=exception_handlers,
         before_request=refuse_nul_characters,
-        response_headers=SECURITY_HEADERS,
+        response_headers=security_headers(card),
         openapi_config=OpenAPIConfig(
             title="Kyodo API", version="1", path="/api/v1/schema",
             openapi_router=Router(path="/api/v1/schema", route_handlers=[], opt=public()),

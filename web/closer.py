@@ -1,9 +1,12 @@
-"""Records the close of lots and RFQs as their deadlines pass, in the background of the app.
+"""Records the close of lots and RFQs as their deadlines pass, in the background of the app,
+and follows up the payments a close left unfinished.
 
 Commands never wait for this: each is decided against the time it was received, so a bid
 received one instant after the close time is refused whether or not the close is recorded
 yet. Recording it fixes the lot's closing state on the ledger for allocation and audit, once
-every command received before the close has been decided (``SETTLE`` after it).
+every command received before the close has been decided (``SETTLE`` after it). A lot whose
+settlement failed (the payment processor down at the close) is settled and paid out again by
+``Marketplace.follow_up_payments``, each lot after its own backoff.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
 def deadline_closer(marketplace: Marketplace, every: float,
                     settle: timedelta = SETTLE) -> Lifespan:
-    """A Litestar lifespan that closes due lots, opens due RFQs and signs a checkpoint when
-    one is due, every ``every`` seconds."""
+    """A Litestar lifespan that closes due lots, opens due RFQs, follows up unfinished
+    payments and signs a checkpoint when one is due, every ``every`` seconds."""
 
     def close_lots(settle: timedelta) -> str | None:
         closed = marketplace.close_due_lots(settle)
@@ -38,6 +41,12 @@ def deadline_closer(marketplace: Marketplace, every: float,
         opened = marketplace.open_due_rfqs(settle)
         return f"opened the quotes of {len(opened)} RFQ(s)" if opened else None
 
+    def follow_up_payments(_settle: timedelta) -> str | None:
+        followed = marketplace.follow_up_payments()
+        failed = sum(1 for f in followed if f.error is not None)
+        return f"followed up the payments of {len(followed)} lot(s), {failed} failed" \
+            if followed else None
+
     def sign_checkpoint(_settle: timedelta) -> str | None:
         checkpoint = marketplace.checkpoint_if_due()
         return None if checkpoint is None else f"signed the checkpoint of " \
@@ -45,7 +54,7 @@ def deadline_closer(marketplace: Marketplace, every: float,
 
     rounds: tuple[tuple[Callable[[timedelta], str | None], str], ...] = (
         (close_lots, "recording lot closes"), (open_rfqs, "opening RFQs' quotes"),
-        (sign_checkpoint, "signing a checkpoint"))
+        (follow_up_payments, "following up payments"), (sign_checkpoint, "signing a checkpoint"))
 
     async def close_due_rounds_forever() -> None:
         while True:

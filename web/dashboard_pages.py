@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from marketplace.application import Marketplace
 from web.auth import accounts_of, members, require_member
 from web.dashboard_attention import SOON, attention
+from web.payout_pages import payout_panel
 from web.render import page
 
 
@@ -24,5 +25,6 @@ class DashboardPages(Controller):
         member = require_member(request)
         return page(request, "dashboard/index.html",
                     {"attention": attention(marketplace, accounts_of(request), member),
+                     "payouts": payout_panel(marketplace, member),
                      "now": marketplace.clock(), "soon_days": SOON.days},
                     fragment="dashboard/_attention.html")

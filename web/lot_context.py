@@ -29,8 +29,11 @@ from marketplace.audit.lot_entries import (
 )
 from marketplace.domain import Prefecture
 from marketplace.domain.lot import Lot
+from marketplace.domain.payments import Payment, Purpose
+from marketplace.payments import PaymentError, Status
 from marketplace.readmodels.lot_queries import BidView, LotDetail, LotView, NeedView
 from web.auth import marketplace_of
+from web.card_field import CardField
 from web.charts import PriceChart, Schedule, price_chart, threshold_bar
 from web.i18n import language_of
 from web.lots_api import lot_detail
@@ -165,7 +168,29 @@ def _payment_part(request: Request[Any, Any, Any], marketplace: Marketplace, me:
             "payment_error": None, "payment_notice": None,
             "can_pay": bool(context["commitments"]) and context["is_open"],
             "pays_by": marketplace.payments.name,
-            "payout": marketplace.payout_statement(me, detail.lot.id)}
+            "payout": marketplace.payout_statement(me, detail.lot.id),
+            **_card_part(request, marketplace, me, detail, mine, context)}
+
+
+def _card_part(request: Request[Any, Any, Any], marketplace: Marketplace, me: UUID,
+               detail: LotDetail, mine: list[Payment], context: dict[str, Any]
+               ) -> dict[str, Any]:
+    """Stripe's card field when Stripe takes the payments, and the secret for the buyer's
+    browser to confirm a payment with its bank: asked of Stripe for this buyer's own payment
+    as the page is drawn, never kept. Only a member with the buyer role is given it (it
+    confirms the card, which only a buyer may): a supplier of the same organisation is not."""
+    card: CardField | None = (request.app.state.get("card_field")
+                              if marketplace.payments.name == "stripe" else None)
+    secret, error = None, None
+    waiting = [p for p in mine if p.status == Status.NEEDS_AUTHENTICATION.value]
+    if card is not None and context["is_buyer"] and waiting and (
+            context["is_open"] or any(p.purpose is Purpose.CHARGE for p in waiting)):
+        try:
+            secret = marketplace.bank_confirmation(me, detail.lot.id)
+        except PaymentError:
+            error = t(request, "The payment service did not answer, so your bank cannot be "
+                      "asked to confirm just now; reload the page in a minute.")
+    return {"card_field": card, "bank_confirmation": secret, "confirmation_error": error}
 
 
 def _steps(request: Request[Any, Any, Any], processor: str) -> dict[str, str]:

@@ -1,9 +1,11 @@
 """The payment step on a lot's page: a buyer commits its card (or to an invoice) for what it
-pooled. Its own payments and, for a supplier, its payout are drawn by ``lots/_payment.html``
-from ``lot_context``."""
+pooled, and confirms it with its bank when the bank asks (3-D Secure, run in the browser by
+Stripe.js, ``static/payment.js``). Its own payments and, for a supplier, its payout are drawn
+by ``lots/_payment.html`` from ``lot_context``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -14,11 +16,15 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_503_SERVIC
 from marketplace.accounts import MemberRole
 from marketplace.domain import RuleViolationError
 from marketplace.domain.errors import NotPermittedError
+from marketplace.domain.payments import Payment
 from marketplace.payments import PaymentError, PaymentUnavailableError, Status
 from web.auth import marketplace_of, members, require_member
 from web.forms import Form, field
 from web.lot_context import detail_for, lot_context
 from web.render import error_message, page, see_other, t
+
+#: Card steps that have not gone through: the page says why, for the buyer to act on.
+NOT_THROUGH = (Status.DECLINED.value, Status.REFUSED.value, Status.NEEDS_AUTHENTICATION.value)
 
 
 class PaymentPages(Controller):
@@ -35,9 +41,31 @@ class PaymentPages(Controller):
         if marketplace.payments.name != "invoice" and method is None:
             return self._again(request, lot_id, t(request, "Enter your card first."),
                                HTTP_422_UNPROCESSABLE_ENTITY)
+        return self._outcome(request, lot_id, lambda: marketplace.pay_for_commitment(
+            member.organisation_id, lot_id, payment_method=method), waiting=t(
+            request, "Your bank asks you to confirm this payment: press “Confirm with your "
+            "bank” and follow your bank's steps."))
+
+    @post("/{lot_id:uuid}/payment/confirmed", opt=members(MemberRole.BUYER),
+          sync_to_thread=True)
+    def confirmed(self, request: Request[Any, Any, Any],
+                  lot_id: FromPath[UUID]) -> Response[Any]:
+        """After the buyer's bank was asked in the browser: the buyer's own payment looked up
+        at the processor again and what it came to recorded (never another's: 404)."""
+        member = require_member(request)
+        marketplace = marketplace_of(request)
+        detail_for(request, member, lot_id)  # 404 unless the organisation may see the lot
+        return self._outcome(request, lot_id, lambda: marketplace.confirm_payment(
+            member.organisation_id, lot_id), waiting=t(
+            request, "Your bank has not confirmed the payment yet: press “Confirm with your "
+            "bank” again and finish your bank's steps, or enter another card."))
+
+    def _outcome(self, request: Request[Any, Any, Any], lot_id: UUID,
+                 act: Callable[[], Payment], *, waiting: str) -> Response[Any]:
+        """The lot's page after a card step: back to it when done, else with what to do
+        (``waiting``: when the buyer's bank asks to confirm, with Stripe's card field)."""
         try:
-            payment = marketplace.pay_for_commitment(member.organisation_id, lot_id,
-                                                     payment_method=method)
+            payment = act()
         except NotPermittedError:
             raise
         except RuleViolationError as error:
@@ -49,11 +77,15 @@ class PaymentPages(Controller):
                 "Nothing will be charged twice."), HTTP_503_SERVICE_UNAVAILABLE)
         except PaymentError as error:
             return self._again(request, lot_id, str(error), HTTP_422_UNPROCESSABLE_ENTITY)
-        if payment.status in (Status.DECLINED.value, Status.NEEDS_AUTHENTICATION.value,
-                              Status.REFUSED.value):
-            return self._again(request, lot_id, payment.reason or "",
-                               HTTP_422_UNPROCESSABLE_ENTITY)
-        return see_other(f"/lots/{lot_id}#payment")
+        if payment.status not in NOT_THROUGH:  # done, or its answer awaited: the page says
+            return see_other(f"/lots/{lot_id}#payment")
+        if (payment.status == Status.NEEDS_AUTHENTICATION.value
+                and request.app.state.get("card_field") is not None):
+            message = waiting
+        else:
+            message = payment.reason or t(request, "The payment did not go through; enter "
+                                          "your card again.")
+        return self._again(request, lot_id, message, HTTP_422_UNPROCESSABLE_ENTITY)
 
     @staticmethod
     def _again(request: Request[Any, Any, Any], lot_id: UUID, message: str,

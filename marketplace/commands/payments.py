@@ -23,6 +23,7 @@ from marketplace.payments import (
     Buyer,
     Found,
     Money,
+    Notification,
     Outcome,
     PaymentPort,
     PaymentRefusedError,
@@ -49,6 +50,21 @@ class CardTokenInvalidError(RuleViolationError):
 
 class NothingToPayError(RuleViolationError):
     """The organisation has no commitment in this lot to pay for."""
+
+
+class NothingToConfirmError(NotFoundError):
+    """No card payment of your organisation in this lot waits for your bank's confirmation."""
+
+
+@dataclass(frozen=True)
+class BankConfirmation:
+    """What the buyer's browser needs to confirm a payment with its bank (Stripe.js): the
+    intent's client secret and, for a charge its bank stopped off-session, the saved card to
+    confirm it with on session (``confirmCardPayment``); else the bank's challenge is only
+    to be shown (``handleNextAction``)."""
+
+    client_secret: str
+    payment_method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +150,8 @@ class PaymentCommands(Commands):
                     recorded.append(payment)
                     continue
                 except PaymentRefusedError as error:
-                    outcome = Outcome(Status.REFUSED, payment.of or "", reason=str(error))
+                    outcome = Outcome(Status.REFUSED, payment.of or "", reason=str(error),
+                                      decline_code=getattr(error, "code", None))
                 payment = self._note_outcome(lot_id, payment.key, outcome)
             recorded.append(payment)
         if unanswered:
@@ -184,6 +201,8 @@ class PaymentCommands(Commands):
         again, and taken once by its event id, in the same transaction as the outcome it
         changes. False for an event already taken, or about nothing the marketplace made."""
         note = self.payments.notification(payload, signature)  # raises unless it verifies
+        if note.account is not None:
+            return self._payout_account_changed(note)
         if note.lot_id is None or note.key is None or note.outcome is None:
             return False
         lot_id, key, outcome = note.lot_id, note.key, note.outcome
@@ -197,6 +216,11 @@ class PaymentCommands(Commands):
             self.save(payments)
             return True
         return self.command(decide)
+
+    def _payout_account_changed(self, note: Notification) -> bool:
+        """A supplier's payout account changed at the processor: taken by ``PayoutCommands``,
+        which keeps the accounts."""
+        return False
 
     def _note_outcome(self, lot_id: UUID, key: str, outcome: Outcome) -> Payment:
         def decide() -> Payment:
@@ -225,6 +249,46 @@ class PaymentCommands(Commands):
                               "lot's payments")
         except _NoPaymentsError:
             return None
+
+    def confirm_payment(self, buyer_id: UUID, lot_id: UUID) -> Payment:
+        """After the buyer's bank was asked to confirm its card (3-D Secure, in the buyer's
+        browser): the hold or saved card looked up at the processor again and what it came
+        to recorded (authorised or saved, declined with the reason, or still waiting). Only
+        the buyer's own latest card step; one its bank has answered already (a webhook came
+        first) is returned as recorded."""
+        payment = self._latest_card_step(buyer_id, lot_id)
+        if payment.status != Status.NEEDS_AUTHENTICATION.value or not payment.reference:
+            return payment
+        return self._note_outcome(lot_id, payment.key, self.payments.look_up(payment.reference))
+
+    def bank_confirmation(self, buyer_id: UUID, lot_id: UUID) -> BankConfirmation | None:
+        """The secret the buyer's browser needs to confirm its card with its bank, asked of
+        the processor each time and never recorded (the ledger is read by others); None
+        unless the buyer's own latest card step waits on its bank."""
+        try:
+            payment = self._latest_card_step(buyer_id, lot_id)
+        except NothingToConfirmError:
+            return None
+        if payment.status != Status.NEEDS_AUTHENTICATION.value or not payment.reference:
+            return None
+        secret = self.payments.client_secret(payment.reference)
+        if payment.purpose is not Purpose.CHARGE:
+            return BankConfirmation(secret)
+        card = next((p for p in self.payments_of_lot(lot_id) if p.reference == payment.of
+                     and p.purpose in (Purpose.HOLD, Purpose.SAVE)), None)
+        return BankConfirmation(secret, card.method if card else None)
+
+    def _latest_card_step(self, buyer_id: UUID, lot_id: UUID) -> Payment:
+        """The buyer's latest hold, saved card, or off-session charge of it in the lot (the
+        one its bank may be waiting on): an earlier one was superseded."""
+        payments = self._existing_payments(lot_id)
+        steps = [] if payments is None else [
+            p for p in payments.of_party(buyer_id)
+            if p.purpose in (Purpose.HOLD, Purpose.SAVE, Purpose.CHARGE)]
+        if not steps:
+            raise NothingToConfirmError("no card payment of yours in this lot waits for your "
+                                        "bank; pay for your commitment first")
+        return steps[-1]
 
 
 def _settled_there(payment: Payment, found: list[Found]) -> Found | None:

@@ -2,14 +2,16 @@
 
 Each served buyer pays what the allocation says it owes (its served needs' totals, goods and
 delivery, rounded half up to the currency's minor unit): its latest hold captured for that
-amount (at most the hold; the rest is released with it), or its saved card charged. Every
-other hold is released: a buyer left out, every buyer of a cancelled lot, a hold superseded
-by a larger one. A call the processor refuses is recorded as refused and the others go on.
-Each call is requested on the ledger before it is made and recorded after
-(marketplace/domain/payments.py); settling again repeats only the calls whose outcome is
-unknown, under their own keys, and makes no other.
+amount, or its saved card charged. Every other hold is released: a buyer left out, every
+buyer of a cancelled lot, a hold superseded by a larger one. A call the processor refuses
+is recorded as refused and the others go on. Each call is requested on the ledger before
+it is made and recorded after (marketplace/domain/payments.py); settling again repeats only
+the calls whose outcome is unknown, under their own keys, and makes no other.
 
-Supplier payouts (transfers funded by these charges) are not made here yet.
+A buyer owing more than its hold (a need it pooled after the payment step) has the hold
+captured and the rest charged to the card the hold saved; a hold that lapsed before it was
+captured (known from a webhook, or by reconciling when Stripe refuses the capture) is
+replaced by a charge of the card it saved. Supplier payouts are in payouts.py.
 """
 
 from __future__ import annotations
@@ -35,6 +37,13 @@ from marketplace.payments import (
 
 #: The purposes that settle a buyer's card: each card is settled once.
 SETTLING = frozenset({Purpose.CAPTURE, Purpose.CHARGE, Purpose.RELEASE})
+#: The purposes that take the buyer's money, and the outcomes in which they took none.
+TAKING = frozenset({Purpose.CAPTURE, Purpose.CHARGE})
+#: A card step that went through: the card held or saved (even if since let go).
+WENT_THROUGH = frozenset({Status.AUTHORISED.value, Status.SAVED.value, Status.CAPTURED.value,
+                          Status.RELEASED.value, Status.EXPIRED.value})
+FAILED = frozenset({Status.REFUSED.value, Status.DECLINED.value,
+                    Status.NEEDS_AUTHENTICATION.value, Status.EXPIRED.value})
 
 log = logging.getLogger("kyodo.payments")
 
@@ -54,7 +63,21 @@ class SettlementCommands(PaymentCommands):
         """Captures, charges or releases each buyer's payment as the lot's outcome says;
         returns the settling payments as recorded. Nothing before the allocation (or the
         cancellation) is recorded; a buyer that never completed the payment step is left
-        for its invoice."""
+        for its invoice. When a capture is refused, the lot is reconciled to learn why: a
+        hold that lapsed unnoticed is then replaced at once by a charge of the card it saved
+        (one cancelled by someone is not)."""
+        settled = self._settle_once(lot_id)
+        refused = {p.of for p in settled
+                   if p.purpose is Purpose.CAPTURE and p.status == Status.REFUSED.value}
+        if refused:
+            if any(p.reference in refused and p.purpose is Purpose.HOLD
+                   and p.status == Status.AUTHORISED.value
+                   for p in self.payments_of_lot(lot_id)):
+                self.reconcile_payments(lot_id)  # learn why it was refused: a lapse, say
+            settled = self._settle_once(lot_id)  # a lapsed hold (known now or before) replaced
+        return settled
+
+    def _settle_once(self, lot_id: UUID) -> list[Payment]:
         def decide() -> tuple[list[_Call], set[str]]:
             lot = self._lot(lot_id)
             payments = self._existing_payments(lot_id)
@@ -103,29 +126,26 @@ def _settling_calls(lot: Lot, payments: LotPayments, buyer_id: UUID, due: Money 
     """The calls that settle this buyer: for its latest card (held or saved), the capture or
     charge of what it owes; for every other hold of its (left out, cancelled, or superseded
     by a larger one), a release. Each is the one requested before (repeated under its key if
-    its fate is unknown), else requested now. With ``cap`` a capture takes at most the hold."""
+    its fate is unknown), else requested now."""
     mine = payments.of_party(buyer_id)
-    settled_of = {p.of: p for p in mine if p.purpose in SETTLING}
-    paid = any(p.purpose in (Purpose.CAPTURE, Purpose.CHARGE) for p in settled_of.values())
+    settled_of = {p.of for p in mine if p.purpose in SETTLING}
+    # Taken, or asked for and not refused: a charge waiting on the buyer's bank counts, as
+    # the buyer can still confirm it on the lot page (taking it elsewhere too takes it twice).
+    taken = sum(p.amount or 0 for p in mine if p.purpose in TAKING and (
+        p.status not in FAILED or p.status == Status.NEEDS_AUTHENTICATION.value))
     cards = [p for p in mine if p.purpose in (Purpose.HOLD, Purpose.SAVE)
              and p.status in (Status.AUTHORISED.value, Status.SAVED.value)
              and p.reference not in settled_of]
-    if due is not None and not paid and cards:
-        card = cards.pop()
-        held = card.purpose is Purpose.HOLD
-        if held and cap and card.settled_amount is None:
-            log.error("the hold %s of lot %s has no amount recorded; not captured",
-                      card.reference, lot.id)
-        else:
-            amount = min(due.minor, card.settled_amount or 0) if held and cap else due.minor
-            purpose = Purpose.CAPTURE if held else Purpose.CHARGE
-            key = idempotency_key(payments.id, payments.version + 1, purpose.value)
-            payments.request(key, purpose, buyer_id, amount, of=card.reference)
+    if due is not None and due.minor > taken:
+        card = cards.pop() if cards else _lost_hold(mine)
+        if card is not None:
+            _request_payment(lot, payments, card, due.minor - taken, cap=cap)
     for hold in cards:
         if hold.purpose is Purpose.HOLD:
             key = idempotency_key(payments.id, payments.version + 1, Purpose.RELEASE.value)
             payments.request(key, Purpose.RELEASE, buyer_id, None, of=hold.reference)
-    by_reference = {p.reference: p for p in mine if p.reference}
+    by_reference = {p.reference: p for p in mine  # the cards (a refused call names its card)
+                    if p.reference and p.purpose in (Purpose.HOLD, Purpose.SAVE)}
     calls = []
     for payment in payments.of_party(buyer_id):
         if payment.purpose in SETTLING:
@@ -134,6 +154,54 @@ def _settling_calls(lot: Lot, payments: LotPayments, buyer_id: UUID, due: Money 
                 buyer_id, payment_method=paid_with.method if paid_with else None,
                 customer=paid_with.customer if paid_with else None)))
     return calls
+
+
+def _lost_hold(mine: list[Payment]) -> Payment | None:
+    """The buyer's latest card step that went through, if it is a hold that lapsed before it
+    was captured, saved the card, and no charge of that card was refused: what is still owed
+    is charged to it instead. A lapsed hold is replaced, never silently lost; a card its
+    bank refused is not tried again, nor an older card the buyer had replaced (the buyer
+    acts on the reason)."""
+    went_through = [p for p in mine if p.purpose in (Purpose.HOLD, Purpose.SAVE)
+                    and p.status in WENT_THROUGH]
+    if not went_through:
+        return None
+    latest = went_through[-1]
+    refused = {p.of for p in mine if p.purpose is Purpose.CHARGE and p.status in FAILED}
+    lapsed = latest.purpose is Purpose.HOLD and latest.status == Status.EXPIRED.value
+    return latest if (lapsed and latest.customer and latest.method
+                      and latest.reference not in refused) else None
+
+
+def _request_payment(lot: Lot, payments: LotPayments, card: Payment, due: int, *,
+                     cap: bool) -> None:
+    """Requests what the buyer owes from its card: a live hold captured (with ``cap``, at
+    most the hold, and the rest charged to the card it saved: a need pooled after the payment
+    step is not in the hold), a saved card or a lapsed hold's card charged."""
+    buyer_id = card.party_id
+    held = card.purpose is Purpose.HOLD and card.status == Status.AUTHORISED.value \
+        and card.reference not in {p.of for p in payments.of_party(buyer_id)
+                                   if p.purpose is Purpose.CAPTURE}
+    if held and cap and card.settled_amount is None:
+        log.error("the hold %s of lot %s has no amount recorded; not captured",
+                  card.reference, lot.id)
+        return
+    if not held:
+        capture = 0
+    elif cap:
+        capture = min(due, card.settled_amount or 0)
+    else:  # an order by invoice is not a card: it takes whatever the allocation says
+        capture = due
+    rest = due - capture
+    if capture:
+        key = idempotency_key(payments.id, payments.version + 1, Purpose.CAPTURE.value)
+        payments.request(key, Purpose.CAPTURE, buyer_id, capture, of=card.reference)
+    if rest and (card.purpose is Purpose.SAVE or (card.method and card.customer)):
+        key = idempotency_key(payments.id, payments.version + 1, Purpose.CHARGE.value)
+        payments.request(key, Purpose.CHARGE, buyer_id, rest, of=card.reference)
+    elif rest:
+        log.error("lot %s: buyer %s owes %s beyond its hold %s, which saved no card to "
+                  "charge it to; its suppliers wait", lot.id, buyer_id, rest, card.reference)
 
 
 def _buyers(payments: LotPayments) -> list[UUID]:

@@ -235,12 +235,29 @@ class LotPayments(ReplacedNotMutated, Aggregate):
 
 class PayoutAccount(ReplacedNotMutated, Aggregate):
     """Where a supplier is paid: its account at the payment processor (a Stripe connected
-    account), or bank transfer for invoices. Made once per organisation and processor."""
+    account), or bank transfer for invoices. Made once per organisation and processor; it
+    takes transfers once the processor has checked the supplier's details (its ``state``,
+    recorded as the processor reports it: ``details_needed`` until then)."""
 
     class Connected(Aggregate.Created):
         organisation_id: UUID
         processor: str
         account: str
+
+    class StateChanged(Aggregate.Event):
+        """The processor reported the account in another state: ``details_needed``,
+        ``checking`` or ``ready`` (to take transfers)."""
+
+        organisation_id: UUID
+        state: str
+
+    class Notified(Aggregate.Event):
+        """A processor's webhook about the account (Stripe's ``account.updated``), taken once
+        by its event id, in the transaction of the state it reported."""
+
+        organisation_id: UUID
+        event_id: str
+        event_type: str
 
     @staticmethod
     def create_id(organisation_id: UUID, processor: str) -> UUID:
@@ -255,3 +272,29 @@ class PayoutAccount(ReplacedNotMutated, Aggregate):
     @event(Connected)
     def __init__(self, organisation_id: UUID, processor: str, account: str) -> None:
         self.organisation_id, self.processor, self.account = organisation_id, processor, account
+        self.state = "details_needed"
+        self.notified: frozenset[str] = frozenset()
+
+    def change_state(self, state: str) -> bool:
+        """Records the state the processor reports; False if it is the one recorded."""
+        if state == self.state:
+            return False
+        self.trigger_event(self.StateChanged, organisation_id=self.organisation_id,
+                           state=state)
+        return True
+
+    @event(StateChanged)
+    def _state_changed(self, state: str) -> None:
+        self.state = state
+
+    def notice(self, event_id: str, event_type: str) -> bool:
+        """Takes the processor's event once: False if this event id was taken before."""
+        if event_id in self.notified:
+            return False
+        self.trigger_event(self.Notified, organisation_id=self.organisation_id,
+                           event_id=event_id, event_type=event_type)
+        return True
+
+    @event(Notified)
+    def _notified(self, event_id: str, event_type: str) -> None:
+        self.notified = self.notified | {event_id}

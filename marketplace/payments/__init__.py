@@ -9,6 +9,8 @@ from __future__ import annotations
 from marketplace.payments.invoice_adapter import InvoicePayments
 from marketplace.payments.money import AmountNotPayableError, Money
 from marketplace.payments.port import (
+    AccountNotReadyError,
+    AccountState,
     Buyer,
     Found,
     IdempotencyConflictError,
@@ -31,11 +33,13 @@ def payments_for(settings: Settings) -> PaymentPort:
         from marketplace.payments.stripe_adapter import StripePayments
         return StripePayments(settings.stripe_secret_key,
                               webhook_secret=settings.stripe_webhook_secret,
+                              connect_webhook_secret=settings.stripe_connect_webhook_secret,
                               api_base=settings.stripe_api_base)
     return InvoicePayments()
 
 
-__all__ = ["AmountNotPayableError", "Buyer", "Found", "IdempotencyConflictError",
+__all__ = ["AccountNotReadyError", "AccountState", "AmountNotPayableError", "Buyer", "Found",
+           "IdempotencyConflictError",
            "InvoicePayments", "Money", "Notification", "Outcome", "PaymentError",
            "PaymentPort", "PaymentRefusedError", "PaymentUnavailableError", "Status",
            "WebhookRefusedError", "idempotency_key", "payments_for"]

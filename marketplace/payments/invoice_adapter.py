@@ -13,10 +13,12 @@ from uuid import UUID
 
 from marketplace.payments.money import Money
 from marketplace.payments.port import (
+    AccountState,
     Buyer,
     Found,
     Notification,
     Outcome,
+    PaymentRefusedError,
     Status,
     WebhookRefusedError,
 )
@@ -60,8 +62,25 @@ class InvoicePayments:
     def payout_account(self, organisation_id: UUID, *, key: str) -> str:
         return "bank-transfer"  # suppliers are paid to the bank account on their invoices
 
+    def onboarding_link(self, account: str, *, return_url: str, refresh_url: str) -> str:
+        raise PaymentRefusedError("this marketplace pays its suppliers by bank transfer to the "
+                                  "account on their invoices: there is no payout account to "
+                                  "set up")
+
+    def account_state(self, account: str) -> AccountState:
+        return AccountState.READY  # a bank transfer needs no account at a processor
+
     def find(self, lot_id: UUID) -> list[Found]:
         return []  # nothing is held outside the ledger
+
+    def look_up(self, reference: str) -> Outcome:
+        # An order or an invoice never waits on a bank: the ledger's record is all there is.
+        raise PaymentRefusedError(f"{reference} is paid by invoice; there is no card payment "
+                                  "to confirm with a bank")
+
+    def client_secret(self, reference: str) -> str:
+        raise PaymentRefusedError(f"{reference} is paid by invoice; there is no card payment "
+                                  "to confirm with a bank")
 
     def notification(self, payload: bytes, signature: str | None) -> Notification:
         raise WebhookRefusedError("this marketplace takes payments by invoice; it has no "

@@ -37,6 +37,15 @@ class PaymentRefusedError(PaymentError):
     """The processor refused the request as malformed or out of order."""
 
 
+class AccountNotReadyError(PaymentRefusedError):
+    """The supplier's payout account cannot take transfers until it finishes setting up
+    payouts (the processor asks for more of its details)."""
+
+    #: How a refused transfer is marked on the ledger (its ``decline_code``), to be asked
+    #: again once the account is ready.
+    code = "account_not_ready"
+
+
 class IdempotencyConflictError(PaymentError):
     """The key was already used for a different request: a bug, never retried blindly."""
 
@@ -65,6 +74,19 @@ class Status(StrEnum):
     """The bank asks the buyer to confirm (3-D Secure) before the payment can go ahead."""
     EXPIRED = "expired"
     """A hold lapsed before it was captured."""
+
+
+class AccountState(StrEnum):
+    """Whether a supplier's payout account can be paid into, as the processor says."""
+
+    DETAILS_NEEDED = "details_needed"
+    """The supplier has not given the processor everything it asks for (onboarding not
+    finished, or never started)."""
+    CHECKING = "checking"
+    """The supplier's details are in; the processor checks them before the account may take
+    transfers."""
+    READY = "ready"
+    """The account can take transfers (Stripe: its ``transfers`` capability is ``active``)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +139,10 @@ class Notification:
     """None for an object the marketplace did not make."""
     key: str | None
     outcome: Outcome | None
+    account: str | None = None
+    """The supplier's payout account an account event is about (None for a payment's)."""
+    organisation_id: UUID | None = None
+    """The organisation the marketplace made that account for."""
 
 
 def idempotency_key(aggregate_id: UUID, version: int, purpose: str) -> str:
@@ -168,8 +194,34 @@ class PaymentPort(Protocol):
         """Makes the supplier's account to be paid into (the same one for the same key)."""
         ...
 
+    def onboarding_link(self, account: str, *, return_url: str, refresh_url: str) -> str:
+        """Where the supplier gives the processor its details, once (Stripe's hosted
+        onboarding: an Account Link of type ``account_onboarding``, short-lived). The
+        processor sends the supplier to ``return_url`` when it leaves, finished or not, and
+        to ``refresh_url`` when the link has expired or was used already."""
+        ...
+
+    def account_state(self, account: str) -> AccountState:
+        """Whether the account can take transfers now, as the processor says (asked again
+        each time). Stripe: ``ready`` when the account's ``transfers`` capability is
+        ``active``, which is what a transfer to it needs (``payouts_enabled``, its bank
+        payouts, is not: money transferred waits in its balance); else ``checking`` once
+        ``details_submitted``, else ``details_needed``."""
+        ...
+
     def find(self, lot_id: UUID) -> list[Found]:
         """Everything the processor holds for the lot (for ``payments reconcile``)."""
+        ...
+
+    def look_up(self, reference: str) -> Outcome:
+        """What a hold or a saved card (``pi_…``, ``seti_…``) has come to since it was
+        recorded: after the buyer's bank confirmed it (3-D Secure), or refused to."""
+        ...
+
+    def client_secret(self, reference: str) -> str:
+        """The secret that lets the buyer's browser finish a payment waiting on its bank
+        (Stripe.js ``handleNextAction``). Asked for each time it is shown, for the buyer
+        whose payment it is; it is never kept on the ledger, which others may read."""
         ...
 
     def notification(self, payload: bytes, signature: str | None) -> Notification:

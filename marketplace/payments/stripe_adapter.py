@@ -20,6 +20,8 @@ import stripe
 
 from marketplace.payments.money import Money
 from marketplace.payments.port import (
+    AccountNotReadyError,
+    AccountState,
     Buyer,
     Found,
     IdempotencyConflictError,
@@ -43,8 +45,16 @@ DECLINES = {
     "incorrect_cvc": "the card's security code is wrong; enter it again",
     "authentication_required": ("your bank asks you to confirm this payment; open the lot and "
                                 "confirm it"),
+    "payment_intent_authentication_failure": (
+        "your bank did not confirm the payment; enter the card again to retry, or use "
+        "another card"),
+    "setup_intent_authentication_failure": (
+        "your bank did not confirm the card; enter the card again to retry, or use another "
+        "card"),
 }
 DECLINED = "the card was declined by its bank; use another card, or pay by invoice"
+#: Stripe's code for a transfer to an account whose ``transfers`` capability is not active.
+NOT_READY = "insufficient_capabilities_for_transfer"
 
 
 def transfer_group(lot_id: UUID) -> str:
@@ -59,8 +69,10 @@ class StripePayments:
     max_minor: int | None = 99_999_999
 
     def __init__(self, secret_key: str, *, webhook_secret: str | None = None,
+                 connect_webhook_secret: str | None = None,
                  api_base: str | None = None, network_retries: int = NETWORK_RETRIES) -> None:
-        self.webhook_secret = webhook_secret
+        #: Each endpoint at Stripe signs with its own secret: the account's, and Connect's.
+        self.webhook_secrets = tuple(s for s in (webhook_secret, connect_webhook_secret) if s)
         local = None
         if api_base:  # a stand-in on this machine: never through the environment's proxy
             session = requests.Session()
@@ -71,7 +83,16 @@ class StripePayments:
             base_addresses={"api": api_base} if api_base else None, http_client=local)
 
     def hold(self, lot_id: UUID, buyer: Buyer, amount: Money, *, key: str) -> Outcome:
-        return self._intent(lot_id, buyer, amount, key, {"capture_method": "manual"})
+        """A manual-capture PaymentIntent that also saves the card on a Customer
+        (``setup_future_usage``): what the allocation asks beyond the hold, or after the hold
+        lapsed, is charged to it off-session rather than lost."""
+        with _translated():
+            customer = buyer.customer or self._customer(buyer, key)
+        return self._intent(lot_id, Buyer(buyer.organisation_id, buyer.payment_method,
+                                          customer), amount, key,
+                            {"capture_method": "manual", "setup_future_usage": "off_session",
+                             # the buyer is on the page: Stripe.js shows its bank's challenge
+                             "use_stripe_sdk": True})
 
     def charge(self, lot_id: UUID, buyer: Buyer, amount: Money, *, key: str) -> Outcome:
         return self._intent(lot_id, buyer, amount, key,
@@ -83,7 +104,8 @@ class StripePayments:
             try:
                 intent = self.client.v1.setup_intents.create(params={
                     "customer": customer, "payment_method": _method(buyer), "confirm": True,
-                    "usage": "off_session", "metadata": _metadata(lot_id, key, buyer)},
+                    "usage": "off_session", "use_stripe_sdk": True,
+                    "metadata": _metadata(lot_id, key, buyer)},
                     options={"idempotency_key": key})
             except stripe.CardError as error:
                 return _declined(error, customer=customer)
@@ -132,10 +154,29 @@ class StripePayments:
         with _translated():
             account = self.client.v1.accounts.create(
                 params={"type": "express", "country": "JP",
+                        # Stripe asks platforms for card_payments with transfers.
+                        "capabilities": {"card_payments": {"requested": True},
+                                         "transfers": {"requested": True}},
                         "metadata": {"kyodo_organisation": str(organisation_id),
                                      "kyodo_key": key}},
                 options={"idempotency_key": key})
         return str(account.id)
+
+    def onboarding_link(self, account: str, *, return_url: str, refresh_url: str) -> str:
+        """An Account Link (no idempotency key: each is new, single-use, minutes long)."""
+        with _translated():
+            link = self.client.v1.account_links.create(params={
+                "account": account, "type": "account_onboarding", "return_url": return_url,
+                "refresh_url": refresh_url})
+        return str(link.url)
+
+    def account_state(self, account: str) -> AccountState:
+        with _translated():
+            found = self.client.v1.accounts.retrieve(account)
+        capabilities = found.capabilities
+        if capabilities is not None and capabilities.transfers == "active":
+            return AccountState.READY
+        return AccountState.CHECKING if found.details_submitted else AccountState.DETAILS_NEEDED
 
     def find(self, lot_id: UUID) -> list[Found]:
         found: list[Found] = []
@@ -154,20 +195,31 @@ class StripePayments:
                                            charge=_id(made.source_transaction))))
         return found
 
+    def look_up(self, reference: str) -> Outcome:
+        with _translated():
+            if reference.startswith("pi_"):
+                return _intent_outcome(self.client.v1.payment_intents.retrieve(reference))
+            if reference.startswith("seti_"):
+                return _setup_outcome(self.client.v1.setup_intents.retrieve(reference))
+        raise PaymentRefusedError(f"{reference!r} is not a card payment to look up at Stripe")
+
+    def client_secret(self, reference: str) -> str:
+        secret = None
+        with _translated():
+            if reference.startswith("pi_"):
+                secret = self.client.v1.payment_intents.retrieve(reference).client_secret
+            elif reference.startswith("seti_"):
+                secret = self.client.v1.setup_intents.retrieve(reference).client_secret
+        if not secret:
+            raise PaymentRefusedError(f"Stripe has no confirmation to finish for {reference!r}")
+        return secret
+
     def notification(self, payload: bytes, signature: str | None) -> Notification:
-        if not self.webhook_secret:
-            raise WebhookRefusedError("no STRIPE_WEBHOOK_SECRET is configured to check "
-                                      "webhooks with")
-        try:
-            event = self.client.construct_event(payload, signature or "", self.webhook_secret,
-                                                tolerance=WEBHOOK_TOLERANCE_S)
-        except stripe.SignatureVerificationError as error:
-            raise WebhookRefusedError(f"the webhook's signature does not verify: {error}"
-                                      ) from None
-        except ValueError:
-            raise WebhookRefusedError("the webhook's body is not a Stripe event") from None
+        event = self._verified(payload, signature)
         about = event.data.object
         kind, object_id = getattr(about, "object", None), getattr(about, "id", None)
+        if getattr(event, "account", None) and kind != "account":
+            kind = None  # a connected account's own payment: not the marketplace's to fetch
         with _translated():
             if kind == "payment_intent" and object_id:
                 current: Any = self.client.v1.payment_intents.retrieve(object_id)
@@ -175,10 +227,30 @@ class StripePayments:
             elif kind == "setup_intent" and object_id:
                 current = self.client.v1.setup_intents.retrieve(object_id)
                 outcome = _setup_outcome(current)
+            elif kind == "account" and object_id:  # its state is asked again when taken
+                made_for = about.metadata.to_dict() if about.metadata else {}
+                return Notification(event.id, event.type, None, None, None, account=object_id,
+                                    organisation_id=_uuid(made_for.get("kyodo_organisation")))
             else:
                 return Notification(event.id, event.type, None, None, None)
         lot = current.metadata.to_dict().get("kyodo_lot") if current.metadata else None
         return Notification(event.id, event.type, _uuid(lot), _key_of(current), outcome)
+
+    def _verified(self, payload: bytes, signature: str | None) -> Any:
+        """The event, once its signature verifies with one of the endpoints' secrets."""
+        if not self.webhook_secrets:
+            raise WebhookRefusedError("no STRIPE_WEBHOOK_SECRET is configured to check "
+                                      "webhooks with")
+        failure = None
+        for secret in self.webhook_secrets:
+            try:
+                return self.client.construct_event(payload, signature or "", secret,
+                                                   tolerance=WEBHOOK_TOLERANCE_S)
+            except stripe.SignatureVerificationError as error:
+                failure = error
+            except ValueError:
+                raise WebhookRefusedError("the webhook's body is not a Stripe event") from None
+        raise WebhookRefusedError(f"the webhook's signature does not verify: {failure}")
 
     def _intent(self, lot_id: UUID, buyer: Buyer, amount: Money, key: str,
                 how: dict[str, Any]) -> Outcome:
@@ -232,24 +304,40 @@ def _intent_outcome(intent: Any) -> Outcome:
     match intent.status:
         case "requires_capture":
             return Outcome(Status.AUTHORISED, intent.id, Money(intent.amount_capturable, currency),
-                           charge=charge, customer=_id(intent.customer))
+                           charge=charge, customer=_id(intent.customer), method=_saved(intent))
         case "succeeded":
             return Outcome(Status.CAPTURED, intent.id, Money(intent.amount_received, currency),
-                           charge=charge, customer=_id(intent.customer))
+                           charge=charge, customer=_id(intent.customer), method=_saved(intent))
         case "requires_action":
             return Outcome(Status.NEEDS_AUTHENTICATION, intent.id, Money(intent.amount, currency),
                            reason=DECLINES["authentication_required"])
         case "canceled":
             # "expired" since API version 2025-03-31; "automatic" before it.
             expired = intent.cancellation_reason in ("expired", "automatic")
+            saved = _saved(intent)
             return Outcome(Status.EXPIRED if expired else Status.RELEASED, intent.id,
-                           Money(intent.amount, currency), reason=(
-                               "the hold on the card lapsed before the lot was allocated"
-                               if expired else None))
+                           Money(intent.amount, currency), customer=_id(intent.customer),
+                           method=saved, reason=_lapsed(saved) if expired else None)
     error = intent.last_payment_error
     code = getattr(error, "decline_code", None) or getattr(error, "code", None)
-    return Outcome(Status.DECLINED, intent.id, Money(intent.amount, currency),
-                   reason=DECLINES.get(code or "", DECLINED), decline_code=code)
+    asks = code == "authentication_required"  # off session: the buyer can still confirm it
+    return Outcome(Status.NEEDS_AUTHENTICATION if asks else Status.DECLINED, intent.id,
+                   Money(intent.amount, currency), reason=DECLINES.get(code or "", DECLINED),
+                   decline_code=code)
+
+
+def _lapsed(saved: str | None) -> str:
+    if saved is None:
+        return "the hold on the card lapsed before the lot was allocated; enter your card again"
+    return ("the hold on the card lapsed before it was captured; what you owe, if anything, "
+            "is charged to the card it saved instead")
+
+
+def _saved(intent: Any) -> str | None:
+    """The card an intent saved on its customer, to charge again off-session."""
+    if intent.customer is None or getattr(intent, "setup_future_usage", None) is None:
+        return None
+    return _id(intent.payment_method)
 
 
 def _declined(error: stripe.CardError, *, customer: str | None) -> Outcome:
@@ -302,5 +390,9 @@ def _translated() -> Iterator[None]:
         raise PaymentRefusedError("Stripe refused the secret key: check STRIPE_SECRET_KEY"
                                   ) from None
     except (stripe.InvalidRequestError, stripe.CardError) as error:
+        if error.code == NOT_READY:
+            raise AccountNotReadyError("Stripe refused the transfer: the supplier's account "
+                                       "cannot take transfers until it finishes setting up "
+                                       "payouts") from None
         raise PaymentRefusedError(f"Stripe refused the request: {error.user_message or error}"
                                   ) from None

@@ -1,6 +1,8 @@
 """A stateful fake of Stripe's API on a loopback port, for tests that drive the real ``stripe``
 SDK over real HTTP: PaymentIntents with the test cards, SetupIntents, refunds, connected
-accounts and transfers, events, idempotency keys, dropped answers, and signed webhooks.
+accounts (ready at once, or only after the onboarding page of an account link:
+``running_fake_stripe(accounts_ready=False)``) and transfers, events, idempotency keys,
+dropped answers, and signed webhooks.
 
     with running_fake_stripe() as fake:
         client = fake.client(max_network_retries=2)

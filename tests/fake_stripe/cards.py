@@ -43,6 +43,10 @@ AUTHENTICATION_FAILED = Decline(
     "payment_intent_authentication_failure", "",
     "The provided PaymentMethod has failed authentication. Provide a new PaymentMethod to "
     "attempt to fulfill this PaymentIntent again.")
+SETUP_AUTHENTICATION_FAILED = Decline(
+    "setup_intent_authentication_failure", "",
+    "The latest attempt to set up the payment method has failed because authentication "
+    "failed.")
 
 TEST_CARDS: dict[str, Card] = {
     CARD_VISA: Card("visa", "4242"),

@@ -10,7 +10,7 @@ import contextlib
 import copy
 import secrets
 
-from tests.fake_stripe.cards import AUTHENTICATION_FAILED, Decline
+from tests.fake_stripe.cards import SETUP_AUTHENTICATION_FAILED, Decline
 from tests.fake_stripe.errors import StripeFault, card_error, invalid, unexpected_state
 from tests.fake_stripe.forms import Params
 from tests.fake_stripe.payments import payment_method
@@ -88,7 +88,7 @@ def authenticate_setup(store: Store, intent: Obj, *, succeed: bool) -> None:
         return
     # The customer saw the failure in their browser; the intent records it.
     with contextlib.suppress(StripeFault):
-        _fail(store, intent, method, AUTHENTICATION_FAILED)
+        _fail(store, intent, method, SETUP_AUTHENTICATION_FAILED)
 
 
 def _attempt(store: Store, intent: Obj, method: Obj) -> None:

@@ -7,7 +7,7 @@ import copy
 import random
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import requests
 import stripe
 
-from tests.fake_stripe import customers, payments, webhooks
+from tests.fake_stripe import customers, payments, payouts, webhooks
 from tests.fake_stripe.server import Api, Faults, Server
 from tests.fake_stripe.state import Store
 
@@ -23,16 +23,23 @@ API_KEY = "sk_test_fake_kyodo"
 
 
 class FakeStripe:
-    """A stateful Stripe on a loopback port. Start it with ``running_fake_stripe()``."""
+    """A stateful Stripe on a loopback port. Start it with ``running_fake_stripe()``.
 
-    def __init__(self, *, start: int | None = None) -> None:
-        self._store = Store(now=int(time.time()) if start is None else start)
+    ``accounts_ready``: connected accounts take transfers as soon as they are made (the
+    default, for tests that do not care about onboarding); False: as at Stripe, only once
+    their owner has been through the onboarding page of an account link."""
+
+    def __init__(self, *, start: int | None = None, accounts_ready: bool = True) -> None:
+        self._store = Store(now=int(time.time()) if start is None else start,
+                            accounts_ready=accounts_ready)
         self._api = Api(self._store)
         self._server: Server | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         self._server = Server(self._api)
+        with self._store.lock:
+            self._store.base_url = self.base_url
         # serve_forever looks for shutdown() between polls: a short poll makes stopping quick.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
                                         name="fake-stripe", daemon=True)
@@ -127,6 +134,27 @@ class FakeStripe:
             else:
                 raise KeyError(intent_id)
 
+    def hold_checks(self) -> None:
+        """From now on, an account whose owner finishes onboarding waits while Stripe checks
+        its details (capabilities ``pending``), until ``pass_checks``."""
+        with self._store.lock:
+            self._store.checks_pass_at_once = False
+
+    def pass_checks(self, account_id: str) -> None:
+        """Stripe has checked the account's details: it may take transfers."""
+        self._change_account(account_id, payouts.activate)
+
+    def restrict(self, account_id: str) -> None:
+        """Stripe wants more of the account's owner: it takes no transfers until then."""
+        self._change_account(account_id, payouts.restrict)
+
+    def _change_account(self, account_id: str, change: Callable[[dict[str, Any]], None]
+                        ) -> None:
+        with self._store.lock:
+            account = self._store.get("account", account_id)
+            change(account)
+            self._store.emit("account.updated", account)
+
     def deliver(self, url: str, secret: str, events: Iterable[Mapping[str, Any]], *,
                 times: int = 1, shuffle_seed: int | None = None,
                 timestamp: int | None = None) -> list[int]:
@@ -136,9 +164,10 @@ class FakeStripe:
 
 
 @contextmanager
-def running_fake_stripe(*, start: int | None = None) -> Iterator[FakeStripe]:
+def running_fake_stripe(*, start: int | None = None, accounts_ready: bool = True
+                        ) -> Iterator[FakeStripe]:
     """A fake Stripe serving on 127.0.0.1 (a free port) until the block ends."""
-    fake = FakeStripe(start=start)
+    fake = FakeStripe(start=start, accounts_ready=accounts_ready)
     fake.start()
     try:
         yield fake

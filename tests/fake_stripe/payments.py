@@ -150,6 +150,14 @@ def expire_holds(store: Store) -> None:
             _cancel(store, intent, HOLD_EXPIRY_REASON)
 
 
+def confirm_on_session(store: Store, intent: Obj, method: Obj) -> None:
+    """The customer, present in its browser (Stripe.js ``confirmCardPayment``), confirms an
+    intent with a card: an off-session charge its bank stopped is brought back on session."""
+    if intent["status"] not in CONFIRMABLE:
+        raise unexpected_state("payment_intent", intent["id"], intent["status"], "confirmed")
+    _attempt(store, intent, method, off_session=False)
+
+
 def authenticate(store: Store, intent: Obj, *, succeed: bool) -> None:
     """The customer's answer to 3-D Secure, which in Stripe happens in their browser."""
     if intent["status"] != "requires_action":

@@ -54,7 +54,8 @@ def _route(method: str, path: str, handler: Handler, *allowed: str) -> Route:
 
 _INTENT = ("amount", "currency", "customer", "payment_method", "capture_method", "confirm",
            "off_session", "metadata", "transfer_group", "description", "payment_method_types",
-           "setup_future_usage", "return_url", "receipt_email", "statement_descriptor")
+           "setup_future_usage", "return_url", "receipt_email", "statement_descriptor",
+           "use_stripe_sdk")
 
 ROUTES = (
     _route("POST", "/v1/customers", customers.create_customer,
@@ -63,7 +64,7 @@ ROUTES = (
     _route("GET", "/v1/payment_methods/{id}", _retrieve("payment_method")),
     _route("POST", "/v1/setup_intents", customers.create_setup,
            "customer", "payment_method", "confirm", "usage", "metadata", "description",
-           "payment_method_types", "return_url"),
+           "payment_method_types", "return_url", "use_stripe_sdk"),
     _route("GET", "/v1/setup_intents/{id}", _retrieve("setup_intent")),
     _route("POST", "/v1/setup_intents/{id}/confirm", customers.confirm_setup,
            "payment_method", "return_url"),
@@ -86,6 +87,8 @@ ROUTES = (
     _route("POST", "/v1/accounts", payouts.create_account,
            "type", "country", "email", "metadata", "capabilities", "business_type"),
     _route("GET", "/v1/accounts/{id}", _retrieve("account")),
+    _route("POST", "/v1/account_links", payouts.create_account_link,
+           "account", "type", "return_url", "refresh_url", "collect", "collection_options"),
     _route("POST", "/v1/transfers", payouts.create_transfer,
            "amount", "currency", "destination", "transfer_group", "source_transaction",
            "metadata", "description"),

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from tests.fake_stripe import payouts, stripe_js
 from tests.fake_stripe.errors import StripeFault, idempotency_error, unauthenticated
 from tests.fake_stripe.forms import parse_form
 from tests.fake_stripe.routes import dispatch
@@ -70,6 +71,10 @@ class Api:
         request_id = f"req_{secrets.token_hex(7)}"
         common = {"Request-Id": request_id, "Stripe-Version": API_VERSION}
         key = headers.get("idempotency-key") if method == "POST" else None
+        if method == "GET" and path.startswith(payouts.ONBOARDING_PATH):
+            return self._onboarding_page(path)
+        if stripe_js.serves(path):  # the browser's Stripe.js, with the publishable key
+            return Answer(*stripe_js.answer(self.store, method, path, url.query, headers, body))
         with self.store.lock:
             try:
                 if not _BEARER.match(headers.get("authorization", "")):
@@ -102,6 +107,16 @@ class Api:
             dropped = took_effect and status == 200 and self.faults.drop()
             self.dropped += dropped
             return Answer(status, answer, common, dropped=dropped)
+
+    def _onboarding_page(self, path: str) -> Answer:
+        """Stripe's hosted onboarding, visited in the supplier's browser (no API key): sends
+        the browser on, to the platform's return URL or its refresh URL."""
+        with self.store.lock:
+            target = payouts.onboarding_page(self.store, self.store.base_url + path)
+        html = {"Content-Type": "text/html; charset=utf-8"}
+        if target is None:
+            return Answer(404, b"<p>This onboarding link does not exist.</p>", html)
+        return Answer(302, b"", {**html, "Location": target})
 
     def _replay(self, stored: _Stored, method: str, path: str, params: dict[str, Any],
                 key: str, headers: dict[str, str]) -> Answer:
@@ -137,6 +152,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._serve("DELETE")
 
+    def do_OPTIONS(self) -> None:
+        self._serve("OPTIONS")
+
     def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8") if length else ""
@@ -146,9 +164,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
+        headers = {"Content-Type": "application/json", **answer.headers}
         self.send_header("Content-Length", str(len(answer.body)))
-        for name, value in answer.headers.items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(answer.body)

@@ -44,6 +44,13 @@ class Store:
     #: which customer-less PaymentMethods were already spent (Stripe refuses them again).
     cards: dict[str, Card] = field(default_factory=dict)
     spent: set[str] = field(default_factory=set)
+    #: Connected accounts ready for transfers when made (else only after onboarding), and
+    #: ready as soon as their onboarding page is visited (else only once told so).
+    accounts_ready: bool = True
+    checks_pass_at_once: bool = True
+    #: Account links by URL (Stripe's have no id), and where the server answers.
+    links: dict[str, Obj] = field(default_factory=dict)
+    base_url: str = ""
     #: The request being served, for the events it causes (``request.idempotency_key``).
     request: dict[str, str | None] = field(
         default_factory=lambda: {"id": None, "idempotency_key": None})

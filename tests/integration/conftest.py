@@ -132,6 +132,13 @@ def fake() -> Iterator[FakeStripe]:
 
 
 @pytest.fixture
+def stripe_marketplace(marketplace: Marketplace, fake: FakeStripe) -> Marketplace:
+    """The marketplace paying through the fake Stripe, its SDK retrying as in production."""
+    marketplace.payments = StripePayments(API_KEY, api_base=fake.base_url, network_retries=2)
+    return marketplace
+
+
+@pytest.fixture
 def client(fake: FakeStripe) -> stripe.StripeClient:
     """The real SDK pointed at the fake, retrying twice as an application would."""
     return fake.client(max_network_retries=2)

@@ -112,7 +112,7 @@ def a_history(marketplace: Marketplace, clock: SettableClock, fake: FakeStripe) 
 def _paid_lot(marketplace: Marketplace, clock: SettableClock, fake: FakeStripe,
               buyer: UUID, supplier: UUID) -> UUID:
     """A lot paid through Stripe: the buyer's card held and captured, the supplier paid, and
-    one of Stripe's webhooks taken."""
+    two of Stripe's webhooks taken (a payment's, and the supplier's account restricted)."""
     marketplace.payments = StripePayments(API_KEY, webhook_secret=WEBHOOK_SECRET,
                                           api_base=fake.base_url, network_retries=0)
     lot_id = open_lot(marketplace, buyer, closes_at=clock() + timedelta(days=1))
@@ -124,6 +124,10 @@ def _paid_lot(marketplace: Marketplace, clock: SettableClock, fake: FakeStripe,
     assert marketplace.close_due_lots() == [lot_id]
     event = next(e for e in fake.events if e["type"] == "payment_intent.succeeded")
     body = serialise(event)
+    assert marketplace.take_notification(body, sign_webhook(body, WEBHOOK_SECRET,
+                                                            int(time.time())))
+    fake.restrict(marketplace._payout_account(supplier))  # Stripe tells of it by webhook
+    body = serialise(fake.events[-1])
     assert marketplace.take_notification(body, sign_webhook(body, WEBHOOK_SECRET,
                                                             int(time.time())))
     return lot_id
@@ -337,10 +341,13 @@ def test_payment_entries_are_their_partys_alone_and_filed_under_no_lot(
 
     for event_type in ("LotPayments.Requested", "LotPayments.Recorded",
                        "LotPayments.Notified", "LotPayments.PayoutDue",
-                       "PayoutAccount.Connected"):
+                       "PayoutAccount.Connected", "PayoutAccount.StateChanged",
+                       "PayoutAccount.Notified"):
         for row in rows[event_type]:
             assert row.lot_id is None, event_type
             assert row.parties <= {h.organiser, h.s1}, event_type
     assert {p for row in rows["LotPayments.Requested"] for p in row.parties} == {
         h.organiser, h.s1}  # the buyer paying, the supplier paid
     assert rows["PayoutAccount.Connected"][0].parties == {h.s1}
+    assert rows["PayoutAccount.StateChanged"][0].parties == {h.s1}
+    assert rows["PayoutAccount.Notified"][0].parties == {h.s1}

@@ -194,3 +194,20 @@ def test_a_webhook_about_what_stripe_no_longer_has_is_asked_again_later(
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "processor_unavailable"
     assert marketplace.position() == position
+
+
+def test_a_connected_accounts_own_payment_is_acknowledged_not_fetched(
+        served: tuple[Marketplace, FakeStripe, str]) -> None:
+    """The Connect endpoint may also send the suppliers' accounts' own payments: nothing
+    the platform can fetch (it would be answered 404, and a 503 retried for days)."""
+    marketplace, fake, url = served
+    fake.client().v1.payment_intents.create(params={
+        "amount": 500, "currency": "jpy", "payment_method": CARD_VISA, "confirm": True})
+    theirs = {**fake.events[-1], "account": "acct_supplier_own"}
+    theirs["data"] = {"object": {**theirs["data"]["object"], "id": "pi_on_their_account"}}
+    position = marketplace.position()
+
+    statuses = fake.deliver(url, SECRET, [theirs])
+
+    assert statuses == [200]
+    assert marketplace.position() == position

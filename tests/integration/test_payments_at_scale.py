@@ -20,6 +20,7 @@ from tests.lots_builders import a_cluster, bid_alone, open_lot, pooled_need
 LOTS = 1000
 
 
+@pytest.mark.timeout(900)  # some 7,000 calls over HTTP: minutes, more on a busy machine
 @pytest.mark.usefixtures("instant_retries")
 def test_a_thousand_lots_with_a_fifth_of_answers_lost_move_each_amount_once(
         marketplace: Marketplace, clock: SettableClock) -> None:

@@ -27,12 +27,6 @@ from tests.fake_stripe import (
 from tests.lots_builders import a_cluster, open_lot, pooled_need
 
 
-@pytest.fixture
-def stripe_marketplace(marketplace: Marketplace, fake: FakeStripe) -> Marketplace:
-    marketplace.payments = StripePayments(API_KEY, api_base=fake.base_url, network_retries=2)
-    return marketplace
-
-
 def a_lot(marketplace: Marketplace, *, soon: bool = True, buyers: int = 1
           ) -> tuple[UUID, list[UUID]]:
     firms = a_cluster(marketplace, buyers=buyers, suppliers=1)

@@ -4,7 +4,6 @@ members by the quantity each supplies; a statement per supplier."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,9 +12,8 @@ from events import SettableClock
 from marketplace.application import Marketplace
 from marketplace.commands.payments import HOLD_WINDOW
 from marketplace.payments import Status
-from tests.fake_stripe import CARD_VISA, FakeStripe
-from tests.lots_builders import CONSORTIUM_TERMS, a_cluster, open_lot, pooled_need
-from tests.payment_builders import a_paid_lot
+from tests.fake_stripe import FakeStripe
+from tests.payment_builders import a_consortium_lot, a_paid_lot
 
 
 def test_the_supplier_is_paid_what_it_was_awarded_less_the_fee_from_the_buyers_charges(
@@ -60,16 +58,7 @@ def test_paying_again_transfers_nothing_twice(marketplace: Marketplace, clock: S
 
 def test_a_consortiums_members_are_paid_by_what_each_supplies(
         marketplace: Marketplace, clock: SettableClock, processor: FakeStripe | None) -> None:
-    firms = a_cluster(marketplace, buyers=1, suppliers=2)
-    lot_id = open_lot(marketplace, firms.buyers[0],
-                      closes_at=marketplace.clock() + HOLD_WINDOW - timedelta(hours=1))
-    pooled_need(marketplace, firms.buyers[0], lot_id, 800)
-    lead, member = firms.suppliers
-    marketplace.join_lot(lead, lot_id)
-    bid = marketplace.place_bid(lead, lot_id, **CONSORTIUM_TERMS,
-                                shares={lead: 600, member: 400})
-    marketplace.accept_consortium_share(member, lot_id, bid)
-    marketplace.pay_for_commitment(firms.buyers[0], lot_id, payment_method=CARD_VISA)
+    lot_id, lead, member = a_consortium_lot(marketplace)
     clock.advance(HOLD_WINDOW)
 
     marketplace.close_due_lots()

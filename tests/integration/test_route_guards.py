@@ -131,6 +131,7 @@ POST   /lots/{lot_id:uuid}/bids/{bid_id:uuid}/decline                supplier
 POST   /lots/{lot_id:uuid}/commitments                               buyer
 POST   /lots/{lot_id:uuid}/commitments/{need_id:uuid}/withdrawal     buyer
 POST   /lots/{lot_id:uuid}/payment                                   buyer
+POST   /lots/{lot_id:uuid}/payment/confirmed                         buyer
 GET    /lots/{lot_id:uuid}/progress                                  buyer supplier
 POST   /lots/{lot_id:uuid}/suppliers                                 supplier
 GET    /members                                                      admin
@@ -143,6 +144,9 @@ GET    /needs/{need_id:uuid}                                         buyer
 POST   /needs/{need_id:uuid}                                         buyer
 GET    /needs/{need_id:uuid}/edit                                    buyer
 POST   /needs/{need_id:uuid}/withdrawal                              buyer
+POST   /payouts/onboarding                                           admin supplier
+GET    /payouts/onboarding/refresh                                   admin supplier
+GET    /payouts/onboarding/return                                    admin supplier
 GET    /purchase-orders/{number:str}                                 buyer supplier
 GET    /rfqs                                                         buyer supplier
 POST   /rfqs                                                         buyer
