@@ -32,12 +32,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from marketplace.commands.payment_status import paid_by
-from marketplace.commands.payouts import PAID_IN, PayoutCommands
+from marketplace.commands.payouts import PayoutCommands
 from marketplace.commands.settlement import (
     SETTLING,
+    TAKING,
     _settling_calls,  # settling's own rule, asked on a copy: see _settling_asks
     owed_by_buyers,
+    paid_by,
 )
 from marketplace.domain.lot import Lot
 from marketplace.domain.payments import LotPayments, Payment, Purpose
@@ -251,7 +252,7 @@ def left_to_do(lot: Lot, payments: LotPayments) -> str | None:
     if lot.cancel_reason is not None:
         return None
     owed = owed_by_buyers(lot)
-    asked = {p.party_id for p in every if p.purpose in PAID_IN}
+    asked = {p.party_id for p in every if p.purpose in TAKING}
     if any(p.party_id in owed and p.party_id not in asked for p in unsettled):
         return "a saved card not charged"
     if owed and not any(p.purpose is Purpose.TRANSFER for p in every) and all(

@@ -15,8 +15,8 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from marketplace.commands.payouts import PAID_IN, PayoutCommands
-from marketplace.commands.settlement import owed_by_buyers
+from marketplace.commands.payouts import PayoutCommands
+from marketplace.commands.settlement import TAKING, owed_by_buyers, paid_by
 from marketplace.domain.lot import Lot
 from marketplace.domain.payments import Payment, Purpose
 from marketplace.payments import Status
@@ -137,17 +137,11 @@ class PaymentStatusQueries(PayoutCommands):
             overview=overview)
 
 
-def paid_by(mine: list[Payment]) -> int:
-    """What a buyer's captures and charges took, in minor units."""
-    return sum(p.settled_amount or 0 for p in mine
-               if p.purpose in PAID_IN and p.status == Status.CAPTURED.value)
-
-
 def buyer_payment(mine: list[Payment], owed: int) -> BuyerPayment:
     """A served buyer's payment from its own calls: its capture or charge once asked for,
     else the card (or order) that settling will take it from."""
     paid = paid_by(mine)
-    settling = [p for p in mine if p.purpose in PAID_IN]
+    settling = [p for p in mine if p.purpose in TAKING]
     cards = [p for p in mine if p.purpose in (Purpose.HOLD, Purpose.SAVE)]
     latest = settling[-1] if settling else next(
         (p for p in reversed(cards) if p.status in _USABLE), cards[-1] if cards else None)

@@ -28,7 +28,7 @@ from uuid import UUID
 
 from events import reading
 from marketplace.commands.payout_accounts import PayoutAccountCommands
-from marketplace.commands.settlement import owed_by_buyers
+from marketplace.commands.settlement import TAKING, owed_by_buyers, paid_by
 from marketplace.domain import NotFoundError
 from marketplace.domain.lot import Lot
 from marketplace.domain.organisation import Role
@@ -46,8 +46,6 @@ from marketplace.payments import (
     idempotency_key,
 )
 from marketplace.readmodels.ledger_index import aggregates_of_party
-
-PAID_IN = frozenset({Purpose.CAPTURE, Purpose.CHARGE})
 
 log = logging.getLogger("kyodo.payments")
 
@@ -107,7 +105,7 @@ class PayoutCommands(PayoutAccountCommands):
                 return planned, set()
             sources = [(p.charge or p.reference or "", p.settled_amount or 0)
                        for p in payments.payments.values()
-                       if p.purpose in PAID_IN and p.status == Status.CAPTURED.value]
+                       if p.purpose in TAKING and p.status == Status.CAPTURED.value]
             for supplier_id, gross in _payees(lot).items():
                 fee = int((Decimal(gross) * self.platform_fee).to_integral_value(ROUND_DOWN))
                 payments.owe_payout(supplier_id, gross, fee)
@@ -283,8 +281,7 @@ def _buyers_paid(lot: Lot, payments: LotPayments) -> bool:
         return False
     dues = owed_by_buyers(lot)
     for buyer_id, due in dues.items():
-        paid = sum(p.settled_amount or 0 for p in payments.of_party(buyer_id)
-                   if p.purpose in PAID_IN and p.status == Status.CAPTURED.value)
+        paid = paid_by(payments.of_party(buyer_id))
         if paid < due.minor:
             log.warning("lot %s: the suppliers are not paid yet: buyer %s has paid %s of %s",
                         lot.id, buyer_id, paid, due.minor)

@@ -48,6 +48,13 @@ FAILED = frozenset({Status.REFUSED.value, Status.DECLINED.value,
 log = logging.getLogger("kyodo.payments")
 
 
+def paid_by(mine: list[Payment]) -> int:
+    """What a buyer's captures and charges took, in minor units: the one rule of "paid",
+    for paying suppliers, for the status shown and for the follow-ups."""
+    return sum(p.settled_amount or 0 for p in mine
+               if p.purpose in TAKING and p.status == Status.CAPTURED.value)
+
+
 @dataclass(frozen=True)
 class _Call:
     lot_id: UUID
