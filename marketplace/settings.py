@@ -59,6 +59,10 @@ class Settings:
     ledger_origin: str = DEFAULT_LEDGER_ORIGIN
     checkpoint_every_entries: int = DEFAULT_CHECKPOINT_EVERY_ENTRIES
     checkpoint_every_seconds: int = DEFAULT_CHECKPOINT_EVERY_SECONDS
+    site_url: str | None = None
+    """Where people reach the site (``https://kyodo.example.jp``): the links it hands out
+    (invitations, Stripe's way back from onboarding) are built on it, and requests naming
+    another host are refused. Unset in development, where links follow the request."""
 
     @property
     def is_production(self) -> bool:
@@ -109,7 +113,8 @@ class Settings:
                        DEFAULT_CHECKPOINT_EVERY_ENTRIES),
                    checkpoint_every_seconds=_count(
                        env, "MARKETPLACE_CHECKPOINT_EVERY_SECONDS",
-                       DEFAULT_CHECKPOINT_EVERY_SECONDS))
+                       DEFAULT_CHECKPOINT_EVERY_SECONDS),
+                   site_url=_site_url(env, production))
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -145,6 +150,31 @@ def _stand_in(env: Mapping[str, str], name: str, production: bool, what: str) ->
         raise SettingsError(f"{name} points {what} at a local stand-in; it is only for "
                             "development on this machine (127.0.0.1)")
     return address
+
+
+def _site_url(env: Mapping[str, str], production: bool) -> str | None:
+    """MARKETPLACE_SITE_URL, without a trailing slash: a scheme and a host (and a port), no
+    path; HTTPS in production. Required there, or links handed out would name whatever host
+    a request claimed (a forged Host header would send an invitation's token elsewhere)."""
+    address = _get(env, "MARKETPLACE_SITE_URL")
+    if address is None:
+        if production:
+            raise SettingsError("MARKETPLACE_SITE_URL is required when MARKETPLACE_ENV="
+                                "production: the site's address, such as https://kyodo.example.jp")
+        return None
+    parts = urlsplit(address)
+    try:
+        parts.port  # noqa: B018 (urlsplit checks the port when it is read)
+    except ValueError:
+        parts = parts._replace(scheme="")
+    if (parts.scheme not in {"http", "https"} or not parts.hostname or parts.username
+            or parts.password or parts.path not in {"", "/"} or parts.query or parts.fragment):
+        raise SettingsError(f"MARKETPLACE_SITE_URL={address!r}: give the site's address "
+                            "alone, such as https://kyodo.example.jp")
+    if production and parts.scheme != "https":
+        raise SettingsError("MARKETPLACE_SITE_URL must start with https:// when "
+                            "MARKETPLACE_ENV=production (the cookies are Secure)")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _check_publishable_key(key: str | None, required: bool) -> None:

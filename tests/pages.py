@@ -21,8 +21,9 @@ class Visitor:
     """One browser: keeps its cookies, sends the CSRF token with every form and htmx request
     the way the pages do (a hidden ``_csrf_token`` field, an ``x-csrftoken`` header)."""
 
-    def __init__(self, base_url: str) -> None:
-        self.client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False)
+    def __init__(self, base_url: str, host: str | None = None) -> None:
+        self.client = httpx.Client(base_url=base_url, timeout=30, follow_redirects=False,
+                                   headers={"Host": host} if host else None)
 
     def get(self, path: str, *, htmx: bool = False,
             headers: dict[str, str] | None = None) -> httpx.Response:
@@ -59,9 +60,11 @@ class Site:
     base_url: str
     accounts: Accounts
     visitors: list[Visitor] = field(default_factory=list)
+    host: str | None = None
+    """The Host header every visitor sends (the site's own name, where it is configured)."""
 
     def visitor(self) -> Visitor:
-        visitor = Visitor(self.base_url)
+        visitor = Visitor(self.base_url, self.host)
         self.visitors.append(visitor)
         return visitor
 

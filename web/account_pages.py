@@ -33,7 +33,7 @@ from web.auth import (
 )
 from web.forms import Form, field, fields
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES
-from web.render import error_message, page, safe_next, see_other
+from web.render import absolute_url, error_message, page, safe_next, see_other
 
 
 def _address(request: Request[Any, Any, Any]) -> str:
@@ -176,7 +176,7 @@ class AccountPages(Controller):
                         _members_context(accounts, request, values=values,
                                          error=error_message(request, error)),
                         status_code=HTTP_400_BAD_REQUEST)
-        link = str(request.base_url).rstrip("/") + f"/invitations/{token}"
+        link = absolute_url(request, f"/invitations/{token}")
         return page(request, "accounts/members.html",
                     _members_context(accounts, request, values={"roles": []}, link=link,
                                      invited=values["email"]))

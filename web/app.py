@@ -7,8 +7,10 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Litestar, Router
+from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
@@ -87,9 +89,11 @@ def create_app(settings: Settings | None = None, marketplace: Marketplace | None
     secure = settings is not None and settings.is_production
     secret = settings.secret_key if settings is not None else secrets.token_urlsafe(48)
     card = card_field_for(settings)
+    site_url = settings.site_url if settings is not None else None
     app = _litestar(provide_marketplace, lifespan=lifespan, secret=secret, secure=secure,
-                    card=card)
+                    card=card, site_url=site_url)
     app.state.marketplace = opened
+    app.state.site_url = site_url
     app.state.card_field = card
     app.state.accounts = Accounts(opened)
     app.state.session_cookie = SessionCookie(secure=secure)
@@ -100,6 +104,17 @@ def create_app(settings: Settings | None = None, marketplace: Marketplace | None
 def serve_app() -> Litestar:
     """The app as `marketplace serve` runs it: configured from the environment, closing lots."""
     return create_app(close_lots_every=CLOSE_LOTS_EVERY)
+
+
+def _allowed_hosts(site_url: str | None) -> AllowedHostsConfig | None:
+    """With a site address configured, a request naming another host is refused (400), so no
+    page or link is ever built on a forged Host header; ``/health`` answers any host, for a
+    load balancer that asks by address."""
+    if site_url is None:
+        return None
+    parts = urlsplit(site_url)
+    return AllowedHostsConfig(allowed_hosts=sorted({parts.netloc, parts.hostname or ""} - {""}),
+                              exclude=["^/health$"], www_redirect=False)
 
 
 def openapi_document() -> dict[str, Any]:
@@ -113,8 +128,8 @@ def openapi_document() -> dict[str, Any]:
 
 def _litestar(provide_marketplace: Callable[[], Marketplace],
               lifespan: Sequence[Callable[[Litestar], AbstractAsyncContextManager[None]]] = (),
-              *, secret: str, secure: bool = False, card: CardField | None = None
-              ) -> Litestar:
+              *, secret: str, secure: bool = False, card: CardField | None = None,
+              site_url: str | None = None) -> Litestar:
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
                                engine_callback=lambda engine: i18n.install(engine.engine))
     return Litestar(
@@ -145,6 +160,7 @@ def _litestar(provide_marketplace: Callable[[], Marketplace],
         plugins=[HTMXPlugin()],
         exception_handlers=exception_handlers,
         before_request=refuse_nul_characters,
+        allowed_hosts=_allowed_hosts(site_url),
         response_headers=security_headers(card),
         openapi_config=OpenAPIConfig(
             title="Kyodo API", version="1", path="/api/v1/schema",

@@ -24,7 +24,7 @@ from marketplace.accounts import Member, MemberRole
 from marketplace.application import Marketplace
 from marketplace.payments import AccountState, PaymentError, PaymentUnavailableError
 from web.auth import marketplace_of, members, require_member
-from web.render import page, see_other, t
+from web.render import absolute_url, page, see_other, t
 
 #: Who may set up the organisation's payouts.
 SETTING_UP = members(MemberRole.SUPPLIER, MemberRole.ADMIN)
@@ -106,8 +106,8 @@ class PayoutPages(Controller):
 
 def _back_urls(request: Request[Any, Any, Any]) -> dict[str, str]:
     """Where Stripe sends the supplier back to: absolute URLs of this site."""
-    base = str(request.base_url).rstrip("/")
-    return {"return_url": base + RETURN_PATH, "refresh_url": base + REFRESH_PATH}
+    return {"return_url": absolute_url(request, RETURN_PATH),
+            "refresh_url": absolute_url(request, REFRESH_PATH)}
 
 
 def _to_processor(request: Request[Any, Any, Any],

@@ -44,6 +44,14 @@ def see_other(path: str) -> Redirect:
     return Redirect(path, status_code=HTTP_303_SEE_OTHER)
 
 
+def absolute_url(request: Request[Any, Any, Any], path: str) -> str:
+    """``path`` on this site, for links handed out of it (invitations, Stripe's way back):
+    on ``MARKETPLACE_SITE_URL`` where it is set (always in production), never on a Host
+    header a client chose; on the request's own address in development."""
+    base = getattr(request.app.state, "site_url", None) or str(request.base_url)
+    return base.rstrip("/") + path
+
+
 def t(request: Request[Any, Any, Any], message: str, **values: Any) -> str:
     """A message of Python code in the request's language."""
     return gettext(language_of(request), message, **values)

@@ -52,6 +52,18 @@ def test_a_plain_postgresql_url_is_given_the_psycopg_driver(tmp_path: Path) -> N
     ({"MARKETPLACE_CHECKPOINT_EVERY_ENTRIES": "ten"}, "whole number"),
     ({"STRIPE_API_BASE": "ftp://127.0.0.1"}, "such as http://127.0.0.1"),
     ({"STRIPE_API_BASE": "https://api.example.com"}, "only for development"),
+    ({"MARKETPLACE_ENV": "production", "MARKETPLACE_DATABASE_URL": "postgresql://db/k",
+      "MARKETPLACE_SECRET_KEY": GOOD_SECRET, "MARKETPLACE_LEDGER_KEY": GOOD_LEDGER_KEY},
+     "MARKETPLACE_SITE_URL is required"),
+    ({"MARKETPLACE_ENV": "production", "MARKETPLACE_DATABASE_URL": "postgresql://db/k",
+      "MARKETPLACE_SECRET_KEY": GOOD_SECRET, "MARKETPLACE_LEDGER_KEY": GOOD_LEDGER_KEY,
+      "MARKETPLACE_SITE_URL": "http://kyodo.example.jp"}, "must start with https://"),
+    ({"MARKETPLACE_SITE_URL": "kyodo.example.jp"}, "the site's address alone"),
+    ({"MARKETPLACE_SITE_URL": "https://kyodo.example.jp/app"}, "the site's address alone"),
+    ({"MARKETPLACE_SITE_URL": "https://kyodo.example.jp/?a=1"}, "the site's address alone"),
+    ({"MARKETPLACE_SITE_URL": "https://user@kyodo.example.jp"}, "the site's address alone"),
+    ({"MARKETPLACE_SITE_URL": "https://kyodo.example.jp:port"}, "the site's address alone"),
+    ({"MARKETPLACE_SITE_URL": "javascript:alert(1)"}, "the site's address alone"),
 ])
 def test_a_missing_or_malformed_setting_is_named_in_one_line(
         tmp_path: Path, env: dict[str, str], message: str) -> None:
@@ -74,7 +86,8 @@ def test_production_takes_its_secret_and_database_from_the_environment(tmp_path:
         "MARKETPLACE_ENV": "production", "MARKETPLACE_VAR_DIR": str(tmp_path / "unused"),
         "MARKETPLACE_SECRET_KEY": GOOD_SECRET, "MARKETPLACE_DATABASE_URL": "postgresql://db/k",
         "MARKETPLACE_LEDGER_KEY": GOOD_LEDGER_KEY, "MARKETPLACE_LEDGER_ORIGIN": "kyodo.jp/ledger",
-        "MARKETPLACE_CHECKPOINT_EVERY_ENTRIES": "500"})
+        "MARKETPLACE_CHECKPOINT_EVERY_ENTRIES": "500",
+        "MARKETPLACE_SITE_URL": "https://kyodo.example.jp/"})
 
     assert settings.is_production
     assert settings.secret_key == GOOD_SECRET
@@ -82,6 +95,7 @@ def test_production_takes_its_secret_and_database_from_the_environment(tmp_path:
     assert settings.ledger_origin == "kyodo.jp/ledger"
     assert settings.checkpoint_every_entries == 500
     assert settings.checkpoint_every_seconds == 60
+    assert settings.site_url == "https://kyodo.example.jp"
     assert not (tmp_path / "unused").exists()
 
 
