@@ -35,10 +35,11 @@ from uuid import UUID
 from marketplace.commands.payouts import PayoutCommands
 from marketplace.commands.settlement import (
     SETTLING,
-    TAKING,
-    _settling_calls,  # settling's own rule, asked on a copy: see _settling_asks
+    _settling_calls,
+    card_to_take_from,  # settling's own rule, asked on a copy: see _settling_asks
     owed_by_buyers,
     paid_by,
+    taken_by,
 )
 from marketplace.domain.lot import Lot
 from marketplace.domain.payments import LotPayments, Payment, Purpose
@@ -211,12 +212,17 @@ class FollowUpCommands(PayoutCommands):
             if done and watch.timer() - started > watch.budget:
                 break  # still unfinished: the next round takes it
             followed = self.follow_up_lot(lot_id)
-            if followed is not None and followed.error is not None:
+            if followed is not None and (followed.error is not None
+                                         or followed.still is not None):
+                # Failed, or something is still left that a later round may do (a transfer
+                # waiting for a supplier's account, which Stripe may pass without a word):
+                # looked at again after the backoff, a minute doubling up to an hour.
                 followed = replace(followed, retry_in=watch.backoff.failed(lot_id, now))
-                log.warning("the payments of lot %s are tried again in %s", lot_id,
-                            followed.retry_in)
+                log.log(logging.WARNING if followed.error else logging.INFO,
+                        "the payments of lot %s are tried again in %s", lot_id,
+                        followed.retry_in)
             else:
-                # Done, or nothing it could do: it is judged again when its payments move.
+                # Done, or nothing left it could do: judged again when its payments move.
                 watch.backoff.forget(lot_id)
                 watch.unfinished.discard(lot_id)
             if followed is not None:
@@ -252,8 +258,10 @@ def left_to_do(lot: Lot, payments: LotPayments) -> str | None:
     if lot.cancel_reason is not None:
         return None
     owed = owed_by_buyers(lot)
-    asked = {p.party_id for p in every if p.purpose in TAKING}
-    if any(p.party_id in owed and p.party_id not in asked for p in unsettled):
+    # Settling's own rule: the card it would take what is still owed from (one given after
+    # a charge was declined, say).
+    if any(taken_by(mine[buyer]) < due.minor and card_to_take_from(mine[buyer]) in unsettled
+           for buyer, due in owed.items()):
         return "a saved card not charged"
     if owed and not any(p.purpose is Purpose.TRANSFER for p in every) and all(
             paid_by(mine[buyer]) >= due.minor for buyer, due in owed.items()):

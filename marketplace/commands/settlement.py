@@ -135,18 +135,14 @@ def _settling_calls(lot: Lot, payments: LotPayments, buyer_id: UUID, due: Money 
     by a larger one), a release. Each is the one requested before (repeated under its key if
     its fate is unknown), else requested now."""
     mine = payments.of_party(buyer_id)
-    settled_of = {p.of for p in mine if p.purpose in SETTLING}
-    # Taken, or asked for and not refused: a charge waiting on the buyer's bank counts, as
-    # the buyer can still confirm it on the lot page (taking it elsewhere too takes it twice).
-    taken = sum(p.amount or 0 for p in mine if p.purpose in TAKING and (
-        p.status not in FAILED or p.status == Status.NEEDS_AUTHENTICATION.value))
-    cards = [p for p in mine if p.purpose in (Purpose.HOLD, Purpose.SAVE)
-             and p.status in (Status.AUTHORISED.value, Status.SAVED.value)
-             and p.reference not in settled_of]
+    taken = taken_by(mine)
+    cards = _unsettled_cards(mine)
     if due is not None and due.minor > taken:
-        card = cards.pop() if cards else _lost_hold(mine)
+        card = card_to_take_from(mine)
         if card is not None:
             _request_payment(lot, payments, card, due.minor - taken, cap=cap)
+            if card in cards:
+                cards.remove(card)
     for hold in cards:
         if hold.purpose is Purpose.HOLD:
             key = idempotency_key(payments.id, payments.version + 1, Purpose.RELEASE.value)
@@ -161,6 +157,36 @@ def _settling_calls(lot: Lot, payments: LotPayments, buyer_id: UUID, due: Money 
                 buyer_id, payment_method=paid_with.method if paid_with else None,
                 customer=paid_with.customer if paid_with else None)))
     return calls
+
+
+def taken_by(mine: list[Payment]) -> int:
+    """What a buyer's captures and charges took, or were asked for and not refused, in minor
+    units: a charge waiting on the buyer's bank counts, as the buyer can still confirm it on
+    the lot page (taking it elsewhere too would take it twice)."""
+    return sum(p.amount or 0 for p in mine if p.purpose in TAKING and (
+        p.status not in FAILED or p.status == Status.NEEDS_AUTHENTICATION.value))
+
+
+def _unsettled_cards(mine: list[Payment]) -> list[Payment]:
+    """A buyer's holds and saved cards that went through and are neither captured, charged
+    nor released yet, oldest first."""
+    settled_of = {p.of for p in mine if p.purpose in SETTLING}
+    return [p for p in mine if p.purpose in (Purpose.HOLD, Purpose.SAVE)
+            and p.status in (Status.AUTHORISED.value, Status.SAVED.value)
+            and p.reference not in settled_of]
+
+
+def card_to_take_from(mine: list[Payment]) -> Payment | None:
+    """The card settling takes what a buyer still owes from: its latest unsettled hold or
+    saved card, else the card a lapsed hold saved; None when there is none (the buyer has to
+    give another card). Once a card's bank refused what it was asked for, no card given
+    before that one is tried: the buyer had replaced them, and gives another."""
+    refused = {p.of for p in mine if p.purpose in TAKING and p.status in FAILED
+               and p.status != Status.NEEDS_AUTHENTICATION.value}
+    start = 1 + max((i for i, p in enumerate(mine) if p.purpose in (Purpose.HOLD, Purpose.SAVE)
+                     and p.reference is not None and p.reference in refused), default=-1)
+    cards = _unsettled_cards(mine[start:])
+    return cards[-1] if cards else _lost_hold(mine)
 
 
 def _lost_hold(mine: list[Payment]) -> Payment | None:

@@ -45,6 +45,10 @@ FINAL = frozenset({"captured", "released", "expired", "refunded", "transferred",
                    "refused"})
 
 
+#: A card step its bank has confirmed: it never waits on the bank again.
+CONFIRMED = frozenset({"authorised", "saved"})
+
+
 class PaymentNotRequestedError(RuleViolationError):
     """An outcome for a payment call that was never requested on the ledger."""
 
@@ -180,6 +184,8 @@ class LotPayments(ReplacedNotMutated, Aggregate):
             return False
         if payment.status in FINAL and status != payment.status:
             return False  # an earlier state reported late
+        if payment.status in CONFIRMED and status == "needs_authentication":
+            return False  # the bank confirmed it: a look taken before that, reported late
         self.trigger_event(self.Recorded, lot_id=self.lot_id, party_id=payment.party_id,
                            key=key, status=status, reference=reference, amount=amount,
                            charge=charge, customer=customer, reason=reason,

@@ -163,3 +163,32 @@ def test_a_transfer_refused_as_the_account_cannot_take_it_is_made_once_the_suppl
     assert paid.paid == paid.net > 0
     assert sorted(paid_into(fake, marketplace._payout_account(member))) == sorted(
         t.amount for t in refused.transfers)
+
+
+def test_a_supplier_stripe_passes_without_a_webhook_is_paid_by_a_later_round(
+        marketplace: Marketplace, clock: SettableClock, fake: FakeStripe) -> None:
+    """The member went through onboarding and Stripe was still checking; Stripe then passes
+    its checks, and no webhook reaches the marketplace (no Connect endpoint set up): the
+    background rounds keep looking at the lot after their backoff, and pay it once."""
+    lot_id, lead, member = a_consortium_lot(marketplace)
+    onboard(marketplace, lead)
+    fake.hold_checks()
+    assert onboard(marketplace, member) is not AccountState.READY
+    clock.advance(HOLD_WINDOW)
+    marketplace.close_due_lots()
+    first = marketplace.follow_up_payments()
+    fake.pass_checks(marketplace._payout_account(member))  # its webhook never delivered
+
+    too_soon = marketplace.follow_up_payments()
+    clock.advance(first[0].retry_in or 0)
+    later = marketplace.follow_up_payments()
+    again = marketplace.follow_up_payments()
+
+    assert [f.still for f in first] == ["1 call(s) whose outcome is unknown"]
+    assert too_soon == []
+    assert [(f.lot_id, f.still) for f in later] == [(lot_id, None)]
+    assert again == []
+    paid = marketplace.payout_statement(member, lot_id)
+    assert paid is not None
+    assert paid.paid == paid.net > 0
+    assert sum(paid_into(fake, marketplace._payout_account(member))) == paid.net

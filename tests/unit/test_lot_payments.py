@@ -51,6 +51,19 @@ def test_authentication_then_authorisation_moves_on() -> None:
     assert payments.payments["k1"].method == "pm_1"  # the card asked with is kept
 
 
+def test_a_look_from_before_the_banks_confirmation_does_not_undo_it() -> None:
+    """A webhook fetched the intent while it waited on the bank, and is committed after the
+    buyer's confirmation was recorded: the hold stays authorised, to be captured."""
+    payments = a_hold()
+    payments.record("k1", status="needs_authentication", reference="pi_1")
+    payments.record("k1", status="authorised", reference="pi_1", amount=152_000)
+
+    late = payments.record("k1", status="needs_authentication", reference="pi_1")
+
+    assert late is False
+    assert payments.payments["k1"].status == "authorised"
+
+
 def test_a_webhook_is_taken_once() -> None:
     payments = a_hold()
 

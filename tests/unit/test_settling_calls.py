@@ -57,3 +57,29 @@ def test_a_card_the_buyer_replaced_is_not_charged_when_its_latest_is_refused() -
 
     assert (charge.purpose, charge.amount, charge.of) == (Purpose.CHARGE, 150, "pi_2")
     assert [c.payment.key for c in again] == [charge.key]
+
+
+def test_an_older_saved_card_is_not_charged_once_the_latest_ones_charge_is_declined() -> None:
+    """Two saved cards (the second replaced the first before the close): the latest is
+    charged and declined; settling again asks nothing of the first, and the buyer is left to
+    give another card, which is then charged what it owes."""
+    payments = LotPayments.open(LOT, "JPY", "stripe")
+    for key, reference in (("s1", "seti_1"), ("s2", "seti_2")):
+        payments.request(key, Purpose.SAVE, BUYER, None, method=f"pm_{key}")
+        payments.record(key, status="saved", reference=reference, customer="cus_1",
+                        method=f"pm_{key}")
+    (charge,) = [c.payment for c in _settling_calls(A_LOT, payments, BUYER,
+                                                     Money(150, "JPY"), cap=True)]
+    payments.record(charge.key, status="declined", reference="pi_1", decline_code="x")
+    stuck = [c.payment for c in _settling_calls(A_LOT, payments, BUYER, Money(150, "JPY"),
+                                                cap=True) if c.payment.key != charge.key]
+    payments.request("s3", Purpose.SAVE, BUYER, None, method="pm_s3")
+    payments.record("s3", status="saved", reference="seti_3", customer="cus_2",
+                    method="pm_s3")
+
+    again = [c.payment for c in _settling_calls(A_LOT, payments, BUYER, Money(150, "JPY"),
+                                                cap=True) if c.payment.key != charge.key]
+
+    assert charge.of == "seti_2"
+    assert stuck == []
+    assert [(p.purpose, p.amount, p.of) for p in again] == [(Purpose.CHARGE, 150, "seti_3")]
