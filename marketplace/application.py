@@ -16,10 +16,11 @@ from events.ledger import DEFAULT_ORIGIN
 from marketplace.commands.base import LotNotFoundError, OrganisationNotFoundError
 from marketplace.commands.bidding import BiddingCommands
 from marketplace.commands.clearing import ClearingCommands
-from marketplace.commands.followups import FollowUpCommands, PaymentWatch
+from marketplace.commands.followups import PaymentWatch
 from marketplace.commands.idempotency import IdempotencyCommands
 from marketplace.commands.lots import LotCommands
 from marketplace.commands.needs import NeedCommands, NeedNotFoundError
+from marketplace.commands.owed_payments import OwedPaymentCommands
 from marketplace.commands.payment_status import PaymentStatusQueries
 from marketplace.commands.pooling import PoolingCommands
 from marketplace.commands.rfqs import RfqCommands, RfqNotFoundError
@@ -61,7 +62,7 @@ class IssuedToken:
 
 class Marketplace(RfqCommands, PoolingCommands, NeedCommands, LotCommands, BiddingCommands,
                   ClearingCommands, IdempotencyCommands, SupplierProfileCommands,
-                  FollowUpCommands, PaymentStatusQueries):
+                  OwedPaymentCommands, PaymentStatusQueries):
     """Kyodo's one ledger application: every aggregate, every command, one global order.
 
     Organisations' commands are here; buyers', lots' and suppliers' are mixed in from

@@ -109,7 +109,10 @@ class AllocationPages(Controller):
             "unit": detail.lot.unit, "as_fragment": request.headers.get("hx-request") == "true"}
         if view is not None:
             context.update(_outcome(marketplace, me, detail, view, language_of(request)))
-            context.update(_payment_part(marketplace.payment_status(me, lot_id)))
+            status = marketplace.payment_status(me, lot_id)
+            context.update(_payment_part(status))
+            context["owed_now"] = (marketplace.still_owed(me, lot_id) if status is not None
+                                   and status.as_buyer is not None else None)
         return page(request, "allocation/page.html", context,
                     fragment="allocation/_summary.html")
 

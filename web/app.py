@@ -25,7 +25,7 @@ from marketplace.accounts import Accounts
 from marketplace.application import Marketplace
 from marketplace.bootstrap import open_marketplace
 from marketplace.settings import Settings
-from web import i18n
+from web import i18n, payment_reasons
 from web.allocation_api import AllocationController
 from web.api import OrganisationController
 from web.auth import SessionCookie, api_token, guard, public
@@ -106,6 +106,11 @@ def serve_app() -> Litestar:
     return create_app(close_lots_every=CLOSE_LOTS_EVERY)
 
 
+def _install_template_helpers(engine: JinjaTemplateEngine) -> None:
+    i18n.install(engine.engine)
+    payment_reasons.install(engine.engine)
+
+
 def _allowed_hosts(site_url: str | None) -> AllowedHostsConfig | None:
     """With a site address configured, a request naming another host is refused (400), so no
     page or link is ever built on a forged Host header; ``/health`` answers any host, for a
@@ -131,7 +136,7 @@ def _litestar(provide_marketplace: Callable[[], Marketplace],
               *, secret: str, secure: bool = False, card: CardField | None = None,
               site_url: str | None = None) -> Litestar:
     templates = TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
-                               engine_callback=lambda engine: i18n.install(engine.engine))
+                               engine_callback=_install_template_helpers)
     return Litestar(
         lifespan=list(lifespan),
         route_handlers=[

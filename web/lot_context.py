@@ -30,7 +30,7 @@ from marketplace.audit.lot_entries import (
 from marketplace.domain import Prefecture
 from marketplace.domain.lot import Lot
 from marketplace.domain.payments import Payment, Purpose
-from marketplace.payments import PaymentError, Status
+from marketplace.payments import Money, PaymentError, Status
 from marketplace.readmodels.lot_queries import BidView, LotDetail, LotView, NeedView
 from web.auth import marketplace_of
 from web.card_field import CardField
@@ -156,6 +156,9 @@ def _payment_part(request: Request[Any, Any, Any], marketplace: Marketplace, me:
     """My organisation's own payments in the lot (never another's), whether it can take the
     payment step now, and, once the suppliers are paid, my payout statement."""
     mine = [p for p in marketplace.payments_of_lot(detail.lot.id) if p.party_id == me]
+    # What it still owes after the close that no card on record will pay: asked of a buyer.
+    owed = (marketplace.still_owed(me, detail.lot.id)
+            if context["is_buyer"] and not context["is_open"] else None)
     return {"payments": [p for p in mine if p.purpose.value != "transfer"],
             "payment_steps": _steps(request, marketplace.payments.name),
             "payment_states": {
@@ -167,24 +170,27 @@ def _payment_part(request: Request[Any, Any, Any], marketplace: Marketplace, me:
                 "expired": t(request, "lapsed"), "refused": t(request, "refused")},
             "payment_error": None, "payment_notice": None,
             "can_pay": bool(context["commitments"]) and context["is_open"],
+            "owed_now": owed,
             "pays_by": marketplace.payments.name,
             "payout": marketplace.payout_statement(me, detail.lot.id),
-            **_card_part(request, marketplace, me, detail, mine, context)}
+            **_card_part(request, marketplace, me, detail, mine, context, owed)}
 
 
 def _card_part(request: Request[Any, Any, Any], marketplace: Marketplace, me: UUID,
-               detail: LotDetail, mine: list[Payment], context: dict[str, Any]
-               ) -> dict[str, Any]:
+               detail: LotDetail, mine: list[Payment], context: dict[str, Any],
+               owed: Money | None) -> dict[str, Any]:
     """Stripe's card field when Stripe takes the payments, and the secret for the buyer's
     browser to confirm a payment with its bank: asked of Stripe for this buyer's own payment
     as the page is drawn, never kept. Only a member with the buyer role is given it (it
-    confirms the card, which only a buyer may): a supplier of the same organisation is not."""
+    confirms the card, which only a buyer may): a supplier of the same organisation is not.
+    After the close, a card step is still confirmed if the buyer owes what it would pay."""
     card: CardField | None = (request.app.state.get("card_field")
                               if marketplace.payments.name == "stripe" else None)
     secret, error = None, None
     waiting = [p for p in mine if p.status == Status.NEEDS_AUTHENTICATION.value]
     if card is not None and context["is_buyer"] and waiting and (
-            context["is_open"] or any(p.purpose is Purpose.CHARGE for p in waiting)):
+            context["is_open"] or owed is not None
+            or any(p.purpose is Purpose.CHARGE for p in waiting)):
         try:
             secret = marketplace.bank_confirmation(me, detail.lot.id)
         except PaymentError:

@@ -20,7 +20,9 @@ from marketplace.domain.payments import Payment
 from marketplace.payments import PaymentError, PaymentUnavailableError, Status
 from web.auth import marketplace_of, members, require_member
 from web.forms import Form, field
+from web.i18n import language_of
 from web.lot_context import detail_for, lot_context
+from web.payment_reasons import reason_words
 from web.render import error_message, page, see_other, t
 
 #: Card steps that have not gone through: the page says why, for the buyer to act on.
@@ -36,11 +38,17 @@ class PaymentPages(Controller):
         """Hold or save the buyer's card (or commit it to an invoice) for its commitments."""
         member = require_member(request)
         marketplace = marketplace_of(request)
-        detail_for(request, member, lot_id)  # 404 unless the organisation may see the lot
+        detail = detail_for(request, member, lot_id)  # 404 unless the organisation may see it
         method = field(data, "payment_method").strip() or None
         if marketplace.payments.name != "invoice" and method is None:
             return self._again(request, lot_id, t(request, "Enter your card first."),
                                HTTP_422_UNPROCESSABLE_ENTITY)
+        if detail.lot.status != "open" and method is not None:
+            # After the close: another card for what the buyer still owes (owed_payments.py).
+            return self._outcome(request, lot_id, lambda: marketplace.pay_owed(
+                member.organisation_id, lot_id, payment_method=method), waiting=t(
+                request, "Your bank asks you to confirm this payment: press “Confirm with "
+                "your bank” and follow your bank's steps."))
         return self._outcome(request, lot_id, lambda: marketplace.pay_for_commitment(
             member.organisation_id, lot_id, payment_method=method), waiting=t(
             request, "Your bank asks you to confirm this payment: press “Confirm with your "
@@ -55,7 +63,7 @@ class PaymentPages(Controller):
         member = require_member(request)
         marketplace = marketplace_of(request)
         detail_for(request, member, lot_id)  # 404 unless the organisation may see the lot
-        return self._outcome(request, lot_id, lambda: marketplace.confirm_payment(
+        return self._outcome(request, lot_id, lambda: marketplace.confirm_and_settle(
             member.organisation_id, lot_id), waiting=t(
             request, "Your bank has not confirmed the payment yet: press “Confirm with your "
             "bank” again and finish your bank's steps, or enter another card."))
@@ -76,15 +84,18 @@ class PaymentPages(Controller):
                 request, "The payment service did not answer; try again in a minute. "
                 "Nothing will be charged twice."), HTTP_503_SERVICE_UNAVAILABLE)
         except PaymentError as error:
-            return self._again(request, lot_id, str(error), HTTP_422_UNPROCESSABLE_ENTITY)
+            return self._again(request, lot_id, error_message(request, error),
+                               HTTP_422_UNPROCESSABLE_ENTITY)
         if payment.status not in NOT_THROUGH:  # done, or its answer awaited: the page says
             return see_other(f"/lots/{lot_id}#payment")
         if (payment.status == Status.NEEDS_AUTHENTICATION.value
                 and request.app.state.get("card_field") is not None):
             message = waiting
         else:
-            message = payment.reason or t(request, "The payment did not go through; enter "
-                                          "your card again.")
+            message = reason_words(language_of(request), status=payment.status,
+                                   decline_code=payment.decline_code, reason=payment.reason,
+                                   method=payment.method) or t(
+                request, "The payment did not go through; enter your card again.")
         return self._again(request, lot_id, message, HTTP_422_UNPROCESSABLE_ENTITY)
 
     @staticmethod

@@ -57,6 +57,11 @@ class BuyerPayment:
     state: PaymentState
     reason: str | None = None
     """The processor's words on the latest call (a decline's reason), for the buyer alone."""
+    status: str | None = None
+    """The latest call's outcome, and its decline code and card, for the page to say why in
+    the buyer's language (``web/payment_reasons.py``); None once paid."""
+    decline_code: str | None = None
+    method: str | None = None
 
     @property
     def waiting(self) -> int:
@@ -153,9 +158,10 @@ def buyer_payment(mine: list[Payment], owed: int) -> BuyerPayment:
         state = PaymentState.PART_PAID
     else:
         state = _BY_STATUS.get(latest.status or "", PaymentState.WAITING)
-    return BuyerPayment(owed, paid, state,
-                        reason=None if latest is None or state is PaymentState.PAID
-                        else latest.reason)
+    if latest is None or state is PaymentState.PAID:
+        return BuyerPayment(owed, paid, state)
+    return BuyerPayment(owed, paid, state, reason=latest.reason, status=latest.status,
+                        decline_code=latest.decline_code, method=latest.method)
 
 
 def supplier_payment(mine: list[Payment], due: tuple[int, int] | None) -> SupplierPayment:

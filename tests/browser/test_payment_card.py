@@ -117,7 +117,7 @@ def test_a_saved_card_whose_bank_refuses_shows_why_and_can_be_entered_again(
     page.locator("[data-fake-stripe-outcome=fail]").click()
 
     expect(page.locator("#payment [role=alert]").first).to_contain_text(
-        "your bank did not confirm the card")
+        "カード会社がカードを承認しませんでした")
     expect(page.locator("#card-element input")).to_be_visible()
     (payment,) = site.accounts.marketplace.payments_of_lot(lot_id)
     assert payment.status == Status.DECLINED
@@ -132,7 +132,7 @@ def test_a_declined_card_shows_its_reason(card_site: tuple[Site, FakeStripe],
     pay_with(page, "4000000000000002")
 
     alert = page.locator("#payment > [role=alert]")
-    expect(alert).to_contain_text("declined by its bank")
+    expect(alert).to_contain_text("カード会社によりカードが拒否されました")
     camera.shoot(page, "card-declined")
     (payment,) = site.accounts.marketplace.payments_of_lot(lot_id)
     assert payment.status == Status.DECLINED
@@ -181,4 +181,36 @@ def test_a_charge_its_bank_stopped_off_session_is_confirmed_on_the_lot_page_and_
     assert [p.status for p in stopped] == [Status.NEEDS_AUTHENTICATION]
     (charge,) = [p for p in marketplace.payments_of_lot(lot_id) if p.purpose is Purpose.CHARGE]
     assert (charge.status, charge.settled_amount) == (Status.CAPTURED, 800 * 200)
+    assert refused == []
+
+
+def test_a_buyer_whose_charge_was_declined_pays_what_it_owes_with_another_card(
+        card_site: tuple[Site, FakeStripe], open_page: Callable[[], Page],
+        clock: SettableClock, camera: Camera) -> None:
+    site, _ = card_site
+    marketplace = site.accounts.marketplace
+    buyer = site.new_member(roles=("buyer",))
+    page, lot_id, refused = buyer_on_its_lot(site, open_page, hold=False, member=buyer)
+    pay_with(page, "4000 0000 0000 0341")  # saved without a fault; its charges are declined
+    expect(page.locator("#payment")).to_contain_text(ja("saved"))
+    supplier = site.new_member(roles=("supplier",))
+    bid_alone(marketplace, supplier.organisation_id, lot_id)
+    clock.advance(HOLD_WINDOW + timedelta(days=2))
+    marketplace.close_due_lots()  # charged off session: declined
+
+    log_in(page, site.base_url, buyer.email)  # a week on: signed in again
+    page.goto(f"{site.base_url}/lots/{lot_id}#payment")
+    expect(page.locator("#owed-now")).to_be_visible()
+    camera.shoot(page, "owed-after-the-close")
+    pay_with(page, "4242 4242 4242 4242")
+
+    expect(page.locator("#owed-now")).to_have_count(0)
+    expect(page.locator("#payment")).to_contain_text(ja("Card charged"))
+    camera.shoot(page, "owed-paid")
+    charges = [p for p in marketplace.payments_of_lot(lot_id) if p.purpose is Purpose.CHARGE]
+    assert [p.status for p in charges] == [Status.DECLINED, Status.CAPTURED]
+    assert charges[-1].settled_amount == 800 * 200
+    statement = marketplace.payout_statement(supplier.organisation_id, lot_id)
+    assert statement is not None
+    assert statement.paid == statement.net == 800 * 200
     assert refused == []

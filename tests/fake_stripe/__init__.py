@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from tests.fake_stripe.cards import (
     CARD_AUTHENTICATION_REQUIRED,
+    CARD_CHARGES_FAIL,
     CARD_DECLINED,
     CARD_EXPIRED,
     CARD_INSUFFICIENT_FUNDS,
@@ -26,6 +27,7 @@ from tests.fake_stripe.webhooks import serialise, sign_webhook
 __all__ = [
     "API_KEY",
     "CARD_AUTHENTICATION_REQUIRED",
+    "CARD_CHARGES_FAIL",
     "CARD_DECLINED",
     "CARD_EXPIRED",
     "CARD_INSUFFICIENT_FUNDS",

@@ -13,6 +13,8 @@ CARD_DECLINED = "pm_card_chargeDeclined"
 CARD_INSUFFICIENT_FUNDS = "pm_card_chargeDeclinedInsufficientFunds"
 CARD_AUTHENTICATION_REQUIRED = "pm_card_authenticationRequired"
 CARD_EXPIRED = "pm_card_chargeDeclinedExpiredCard"
+#: Saved to a customer without a fault; every charge of it is declined (Stripe's 4000…0341).
+CARD_CHARGES_FAIL = "pm_card_chargeCustomerFail"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class Card:
     #: Whether every payment asks for 3-D Secure: on session it waits for the customer
     #: (``requires_action``); off session it fails with ``authentication_required``.
     authenticates: bool = False
+    #: Whether saving it (a SetupIntent) succeeds though its charges are declined.
+    saves: bool = False
 
 
 DECLINED = Decline("card_declined", "generic_decline", "Your card was declined.")
@@ -56,4 +60,5 @@ TEST_CARDS: dict[str, Card] = {
     CARD_EXPIRED: Card("visa", "0069", Decline(
         "expired_card", "expired_card", "Your card has expired.", "exp_month")),
     CARD_AUTHENTICATION_REQUIRED: Card("visa", "3184", authenticates=True),
+    CARD_CHARGES_FAIL: Card("visa", "0341", DECLINED, saves=True),
 }

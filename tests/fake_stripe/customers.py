@@ -100,7 +100,7 @@ def _attempt(store: Store, intent: Obj, method: Obj) -> None:
             "type": "use_stripe_sdk", "use_stripe_sdk": {"type": "three_d_secure_redirect"}})
         store.emit("setup_intent.requires_action", intent)
         return
-    if card.decline is not None:
+    if card.decline is not None and not card.saves:
         _fail(store, intent, method, card.decline)
     _succeed(store, intent, method)
 

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from tests.fake_stripe import customers, payments
 from tests.fake_stripe.cards import (
     CARD_AUTHENTICATION_REQUIRED,
+    CARD_CHARGES_FAIL,
     CARD_DECLINED,
     CARD_EXPIRED,
     CARD_INSUFFICIENT_FUNDS,
@@ -58,6 +59,7 @@ TEST_NUMBERS = {
     "4000000000009995": CARD_INSUFFICIENT_FUNDS,
     "4000000000000069": CARD_EXPIRED,
     "4000002760003184": CARD_AUTHENTICATION_REQUIRED,
+    "4000000000000341": CARD_CHARGES_FAIL,
 }
 INCORRECT_NUMBER = Decline("incorrect_number", "", "Your card number is incorrect.", "number")
 LIVE_CARD = Decline(

@@ -147,7 +147,7 @@ def test_a_failed_authentication_is_declined_with_its_reason_and_another_card_ca
     again = visitor.post(f"/lots/{lot_id}/payment", {"payment_method": CARD_VISA})
 
     assert response.status_code == 422
-    assert "your bank did not confirm the payment" in response.text
+    assert "カード会社が支払いを承認しませんでした" in response.text  # the page's own language
     assert "data-card-form" in response.text
     assert "data-confirm-form" not in response.text
     assert again.status_code == 303
