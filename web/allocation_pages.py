@@ -101,7 +101,8 @@ class AllocationPages(Controller):
                    lot_id: FromPath[UUID]) -> Response[Any]:
         """The clearing of the lot; before it, when the lot closes or that clearing is pending.
         htmx asks for the totals block alone."""
-        me = require_member(request).organisation_id
+        member = require_member(request)
+        me = member.organisation_id
         detail = lot_detail(marketplace, me, lot_id)  # 404 for a lot not open to us
         view = marketplace.allocations.of_lot(me, lot_id)
         context: dict[str, Any] = {
@@ -111,7 +112,9 @@ class AllocationPages(Controller):
             context.update(_outcome(marketplace, me, detail, view, language_of(request)))
             status = marketplace.payment_status(me, lot_id)
             context.update(_payment_part(status))
-            context["owed_now"] = (marketplace.still_owed(me, lot_id) if status is not None
+            # Asked of a member who may pay (the buyer role), as the lot page asks it.
+            context["owed_now"] = (marketplace.still_owed(me, lot_id)
+                                   if member.has(MemberRole.BUYER) and status is not None
                                    and status.as_buyer is not None else None)
         return page(request, "allocation/page.html", context,
                     fragment="allocation/_summary.html")

@@ -206,11 +206,13 @@ def _steps(request: Request[Any, Any, Any], processor: str) -> dict[str, str]:
                 "save": t(request, "Order to pay by invoice"),
                 "charge": t(request, "Invoice issued"), "capture": t(request, "Invoice issued"),
                 "release": t(request, "Order cancelled"), "refund": t(request, "Credit note"),
+                "cancel": t(request, "Order cancelled"),
                 "transfer": t(request, "Payout"), "account": t(request, "Payout account")}
     return {"hold": t(request, "Card held for your maximum"),
             "save": t(request, "Card saved for the allocation"),
             "charge": t(request, "Card charged"), "capture": t(request, "Hold captured"),
             "release": t(request, "Hold released"), "refund": t(request, "Refund"),
+            "cancel": t(request, "Declined charge cancelled"),
             "transfer": t(request, "Payout"), "account": t(request, "Payout account")}
 
 

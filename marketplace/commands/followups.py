@@ -212,8 +212,8 @@ class FollowUpCommands(PayoutCommands):
             if done and watch.timer() - started > watch.budget:
                 break  # still unfinished: the next round takes it
             followed = self.follow_up_lot(lot_id)
-            if followed is not None and (followed.error is not None
-                                         or followed.still is not None):
+            if followed is not None and (followed.error is not None or (
+                    followed.still is not None and self._worth_another_look(lot_id))):
                 # Failed, or something is still left that a later round may do (a transfer
                 # waiting for a supplier's account, which Stripe may pass without a word):
                 # looked at again after the backoff, a minute doubling up to an hour.
@@ -229,6 +229,15 @@ class FollowUpCommands(PayoutCommands):
                 done.append(followed)
         return done
 
+    def _worth_another_look(self, lot_id: UUID) -> bool:
+        """Whether what is left of the lot's payments may be done by a later round: not when
+        all that is left is card steps whose answer was lost and that reconciling did not
+        find at the processor (they never reached it; the buyer gives a card again)."""
+        payments = self._existing_payments(lot_id)
+        unknown = [] if payments is None else payments.unknown()
+        return not unknown or any(p.purpose not in (Purpose.HOLD, Purpose.SAVE)
+                                  for p in unknown)
+
     def settled_lots_with_payments(self) -> list[UUID]:
         """Every allocated or cancelled lot where some buyer took the payment step (for a
         pass over them all: each is judged by ``follow_up_lot``)."""
@@ -242,7 +251,8 @@ def left_to_do(lot: Lot, payments: LotPayments) -> str | None:
     """What ``settle_buyers`` and ``pay_suppliers`` could still do for the lot (see
     ``FollowUpCommands.payments_left``): a call to repeat, a hold to capture or release, a
     saved card to charge, suppliers to pay once every served buyer has paid in full."""
-    unknown = payments.unknown()
+    # A cancel of a declined charge is the buyer's next card's to repeat, not settling's.
+    unknown = [p for p in payments.unknown() if p.purpose is not Purpose.CANCEL]
     if unknown:
         return f"{len(unknown)} call(s) whose outcome is unknown"
     if lot.allocation_result is None and lot.cancel_reason is None:

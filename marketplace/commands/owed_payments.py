@@ -12,11 +12,12 @@ waited for. Nothing here decides an amount: settling's own rules do (``settlemen
 from __future__ import annotations
 
 import logging
+from functools import partial
 from uuid import UUID
 
 from marketplace.commands.followups import FollowUpCommands
 from marketplace.commands.payments import CARD_TOKEN, CardTokenInvalidError
-from marketplace.commands.settlement import card_to_take_from, taken_by
+from marketplace.commands.settlement import TAKING, card_to_take_from, taken_by
 from marketplace.domain import RuleViolationError
 from marketplace.domain.lot import Lot
 from marketplace.domain.payments import LotPayments, Payment, Purpose
@@ -49,6 +50,7 @@ class OwedPaymentCommands(FollowUpCommands):
             raise CardTokenInvalidError(
                 "that is not a card from Stripe's card field (a token pm_…); enter your card "
                 "again")
+        self._cancel_declined(buyer_id, lot_id)
         fresh: set[str] = set()
 
         def decide() -> Payment:
@@ -56,9 +58,10 @@ class OwedPaymentCommands(FollowUpCommands):
             lot = self._lot(lot_id)
             payments = self._payments_of(lot)
             repeat = next((p for p in payments.of_party(buyer_id)
-                           if p.purpose is Purpose.SAVE and not p.known), None)
+                           if p.purpose is Purpose.SAVE and not p.known
+                           and p.method == payment_method), None)
             if repeat is not None:
-                return repeat  # its fate is unknown: call again with its key
+                return repeat  # the same card again, its fate unknown: call with its key
             if self.payments.name == "invoice" or self._still_owed(
                     lot, payments, buyer_id) is None:
                 raise NothingOwedError("your organisation owes nothing in this lot that "
@@ -74,6 +77,45 @@ class OwedPaymentCommands(FollowUpCommands):
         saved = self._make_calls(lot_id, [(step, lambda: self.payments.save_method(
             lot_id, buyer, key=step.key))], fresh)[0]
         return self._take_owed(buyer_id, lot_id, saved)
+
+    def _cancel_declined(self, buyer_id: UUID, lot_id: UUID) -> None:
+        """Cancels at the processor each of the buyer's declined charges (once, recorded like
+        every call) before another card is taken: a declined intent can still be confirmed
+        from a page left open, which would take the money a second time. One that cannot be
+        cancelled (confirmed meanwhile) is looked up by reconciling, which records what it
+        took, so the next step finds the buyer has paid."""
+        fresh: set[str] = set()
+
+        def decide() -> list[Payment]:
+            fresh.clear()
+            payments = self._existing_payments(lot_id)
+            if payments is None:
+                return []
+            mine = payments.of_party(buyer_id)
+            cancels = {p.of: p for p in mine if p.purpose is Purpose.CANCEL}
+            steps = []
+            for charge in mine:
+                if (charge.purpose is not Purpose.CHARGE
+                        or charge.status != Status.DECLINED.value or not charge.reference):
+                    continue
+                step = cancels.get(charge.reference)
+                if step is None:
+                    key = idempotency_key(payments.id, payments.version + 1,
+                                          Purpose.CANCEL.value)
+                    payments.request(key, Purpose.CANCEL, buyer_id, None, of=charge.reference)
+                    fresh.add(key)
+                    step = payments.payments[key]
+                if not step.known:
+                    steps.append(step)
+            if payments.pending_events:
+                self.save(payments)
+            return steps
+
+        steps = self.command(decide)
+        cancelled = self._make_calls(lot_id, [(step, partial(
+            self.payments.release, step.of or "", key=step.key)) for step in steps], fresh)
+        if any(step.status != Status.RELEASED.value for step in cancelled):
+            self.reconcile_payments(lot_id)
 
     def confirm_and_settle(self, buyer_id: UUID, lot_id: UUID) -> Payment:
         """After the buyer's bank was asked in the browser: the buyer's latest card step
@@ -111,8 +153,8 @@ class OwedPaymentCommands(FollowUpCommands):
         if due is None:
             return None
         mine = [] if payments is None else payments.of_party(buyer_id)
-        if any(not p.known for p in mine):
-            return None  # an answer is awaited: settling or the follow-ups repeat it
+        if any(not p.known and p.purpose in TAKING for p in mine):
+            return None  # a charge's answer is awaited: settling or the follow-ups repeat it
         rest = due.minor - taken_by(mine)
         if rest <= 0 or card_to_take_from(mine) is not None:
             return None  # paid, waiting on the buyer's bank, or a card settling will charge

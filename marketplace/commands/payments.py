@@ -292,12 +292,14 @@ class PaymentCommands(Commands):
 
 
 def _settled_there(payment: Payment, found: list[Found]) -> Found | None:
-    """A capture or release carries no key of its own at Stripe: its hold's state tells."""
-    if payment.known or payment.purpose not in (Purpose.CAPTURE, Purpose.RELEASE):
+    """A capture, release or cancel carries no key of its own at Stripe: the state of the
+    intent it acts on tells."""
+    if payment.known or payment.purpose not in (Purpose.CAPTURE, Purpose.RELEASE,
+                                                Purpose.CANCEL):
         return None
     hold = next((f for f in found if f.reference == payment.of), None)
-    done = {Purpose.CAPTURE: {Status.CAPTURED}, Purpose.RELEASE: {Status.RELEASED,
-                                                                  Status.EXPIRED}}
+    done = {Purpose.CAPTURE: {Status.CAPTURED}, Purpose.CANCEL: {Status.RELEASED},
+            Purpose.RELEASE: {Status.RELEASED, Status.EXPIRED}}
     if hold is None or hold.outcome.status not in done[payment.purpose]:
         return None
     return hold

@@ -37,6 +37,10 @@ class Purpose(StrEnum):
     """Part of a supplier's payout, funded by one buyer's charge (``of``)."""
     ACCOUNT = "account"
     """The supplier's payout account made at the processor."""
+    CANCEL = "cancel"
+    """A declined charge (``of``) cancelled at the processor before the buyer's next card
+    is taken: the declined intent can never take money later (a page left open confirming
+    it)."""
 
 
 #: Outcomes nothing comes after: a later report of an earlier state (a webhook fetched before
@@ -47,6 +51,9 @@ FINAL = frozenset({"captured", "released", "expired", "refunded", "transferred",
 
 #: A card step its bank has confirmed: it never waits on the bank again.
 CONFIRMED = frozenset({"authorised", "saved"})
+#: What a declined intent may still come to at the processor, confirmed again by the buyer
+#: (a page left open): recorded over "declined", as money did move.
+MONEY_MOVED = frozenset({"authorised", "saved", "captured"})
 
 
 class PaymentNotRequestedError(RuleViolationError):
@@ -182,7 +189,8 @@ class LotPayments(ReplacedNotMutated, Aggregate):
                        decline_code=decline_code, method=method or payment.method)
         if all(getattr(payment, name) == value for name, value in outcome.items()):
             return False
-        if payment.status in FINAL and status != payment.status:
+        if payment.status in FINAL and status != payment.status and not (
+                payment.status == "declined" and status in MONEY_MOVED):
             return False  # an earlier state reported late
         if payment.status in CONFIRMED and status == "needs_authentication":
             return False  # the bank confirmed it: a look taken before that, reported late

@@ -13,6 +13,7 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
+import stripe
 
 from events import SettableClock
 from marketplace.accounts import Member
@@ -184,3 +185,76 @@ def test_by_invoice_nothing_is_asked_of_a_card_after_the_close(
     assert marketplace.still_owed(lot.buyer.organisation_id, lot.lot_id) is None
     assert 'id="owed-now"' not in page.text
     assert 'id="card-form"' not in page.text
+
+
+def intent_status(fake: FakeStripe, reference: str | None) -> str:
+    assert reference is not None
+    return str(fake.client().v1.payment_intents.retrieve(reference).status)
+
+
+def test_the_declined_charge_is_cancelled_at_stripe_before_another_card_is_charged(
+        card_site: Site, clock: SettableClock, fake: FakeStripe) -> None:
+    """A page left open could still confirm the declined charge and take the money twice:
+    it is cancelled at Stripe first, and a confirmation of it then fails."""
+    marketplace = card_site.accounts.marketplace
+    lot = a_cleared_lot(card_site, clock, CARD_CHARGES_FAIL)
+    (declined,) = [p for p in marketplace.payments_of_lot(lot.lot_id)
+                   if p.purpose is Purpose.CHARGE]
+    assert intent_status(fake, declined.reference) == "requires_payment_method"
+
+    lot.visitor.post(f"/lots/{lot.lot_id}/payment", {"payment_method": CARD_VISA})
+
+    cancels = [p for p in marketplace.payments_of_lot(lot.lot_id)
+               if p.purpose is Purpose.CANCEL]
+    assert [(p.of, p.status) for p in cancels] == [(declined.reference, Status.RELEASED)]
+    assert intent_status(fake, declined.reference) == "canceled"
+    with pytest.raises(stripe.InvalidRequestError):
+        fake.client().v1.payment_intents.confirm(declined.reference or "",
+                                                 params={"payment_method": CARD_VISA})
+    assert taken(marketplace, lot.lot_id) == OWED
+
+
+def test_a_declined_charge_the_buyer_confirmed_meanwhile_counts_and_nothing_more_is_taken(
+        card_site: Site, clock: SettableClock, fake: FakeStripe) -> None:
+    marketplace = card_site.accounts.marketplace
+    lot = a_cleared_lot(card_site, clock, CARD_CHARGES_FAIL)
+    (declined,) = [p for p in marketplace.payments_of_lot(lot.lot_id)
+                   if p.purpose is Purpose.CHARGE]
+    fake.client().v1.payment_intents.confirm(  # from a page left open, with a good card
+        declined.reference or "", params={"payment_method": CARD_VISA})
+
+    answer = in_english(lot.visitor).post(f"/lots/{lot.lot_id}/payment",
+                                          {"payment_method": CARD_VISA})
+
+    assert answer.status_code == 422
+    assert "owes nothing in this lot" in answer.text
+    charges = [p for p in marketplace.payments_of_lot(lot.lot_id)
+               if p.purpose is Purpose.CHARGE]
+    assert [(p.status, p.settled_amount) for p in charges] == [(Status.CAPTURED, OWED)]
+    assert len([p for p in marketplace.payments_of_lot(lot.lot_id)
+                if p.purpose is Purpose.SAVE]) == 1  # no other card was taken
+    assert taken(marketplace, lot.lot_id) == OWED
+
+
+def test_a_card_whose_answer_was_lost_is_given_again_and_charged_once(
+        card_site: Site, clock: SettableClock, fake: FakeStripe) -> None:
+    """The buyer never confirmed its card with its bank, so nothing was charged at the close;
+    its next card's answer is lost: the page still asks, and the same card again is saved
+    under the same key and charged once."""
+    marketplace = card_site.accounts.marketplace
+    lot = a_cleared_lot(card_site, clock, CARD_AUTHENTICATION_REQUIRED)
+    fake.drop_after_success(next_n=1)
+
+    lost = lot.visitor.post(f"/lots/{lot.lot_id}/payment", {"payment_method": CARD_VISA})
+    page = lot.visitor.get(f"/lots/{lot.lot_id}")
+    again = lot.visitor.post(f"/lots/{lot.lot_id}/payment", {"payment_method": CARD_VISA})
+
+    assert lost.status_code == 503
+    assert 'id="owed-now"' in page.text
+    assert again.status_code == 303
+    saves = [p for p in marketplace.payments_of_lot(lot.lot_id) if p.purpose is Purpose.SAVE]
+    assert [p.status for p in saves] == [Status.NEEDS_AUTHENTICATION, Status.SAVED]
+    assert taken(marketplace, lot.lot_id) == OWED
+    succeeded = [i for i in fake.client().v1.payment_intents.list().auto_paging_iter()
+                 if i.status == "succeeded"]
+    assert [i.amount for i in succeeded] == [OWED]

@@ -323,3 +323,39 @@ def wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+class NeverReached(Recorded):
+    """The payment port, except that a call never reaches the processor: nothing is made,
+    and no answer comes."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            raise PaymentUnavailableError(f"{name} never reached the processor")
+        return call
+
+
+def test_a_card_step_that_never_reached_stripe_is_not_looked_for_at_every_round(
+        marketplace: Marketplace, clock: SettableClock, fake: FakeStripe) -> None:
+    """A larger hold that never reached Stripe: the round after the close looks for it
+    (reconciling) and settles the rest; with nothing else left that a round could do, the
+    lot is not tried again hour after hour (the buyer gives a card again on its page)."""
+    lot_id, buyers = a_paid_lot(marketplace)
+    pooled_need(marketplace, buyers[1], lot_id, 100)
+    marketplace.payments = never = NeverReached(marketplace.payments)
+    with pytest.raises(PaymentUnavailableError):
+        marketplace.pay_for_commitment(buyers[1], lot_id, payment_method=CARD_VISA)
+    marketplace.payments = never.inner
+    clock.advance(HOLD_WINDOW)
+    marketplace.close_due_lots()
+    clock.advance(timedelta(minutes=1))
+
+    rounds = []
+    for _ in range(4):
+        rounds.append(marketplace.follow_up_payments())
+        clock.advance(timedelta(hours=2))
+
+    assert [(f.lot_id, f.error, f.still) for f in rounds[0]] == [
+        (lot_id, None, "1 call(s) whose outcome is unknown")]
+    assert rounds[2:] == [[], []]  # judged again once its payments moved, then left
+    assert sum(transfers_at(fake, lot_id)) == 2 * 800 * 180  # the others paid, as before
