@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from marketplace.application import Marketplace
@@ -35,13 +37,17 @@ def stripe_settings(fake: FakeStripe, var_dir: Path) -> Settings:
 
 
 @contextmanager
-def stripe_site(marketplace: Marketplace, fake: FakeStripe, var_dir: Path) -> Iterator[Site]:
-    """The app taking cards through the fake Stripe, served on a loopback port."""
+def stripe_site(marketplace: Marketplace, fake: FakeStripe, var_dir: Path, *,
+                site_url: str | None = None) -> Iterator[Site]:
+    """The app taking cards through the fake Stripe, served on a loopback port; with
+    ``site_url``, configured with that address and reached by its host name."""
     marketplace.payments = StripePayments(API_KEY, webhook_secret=WEBHOOK_SECRET,
                                           api_base=fake.base_url, network_retries=0)
-    app = create_app(settings=stripe_settings(fake, var_dir), marketplace=marketplace)
+    settings = replace(stripe_settings(fake, var_dir), site_url=site_url)
+    app = create_app(settings=settings, marketplace=marketplace)
     with serving(app) as base_url:
-        site = Site(base_url, app.state.accounts)
+        site = Site(base_url, app.state.accounts,
+                    host=urlsplit(site_url).netloc if site_url else None)
         try:
             yield site
         finally:

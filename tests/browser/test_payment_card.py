@@ -150,6 +150,22 @@ def test_a_mistyped_card_number_is_shown_by_stripes_field_and_nothing_is_sent(
     assert site.accounts.marketplace.payments_of_lot(lot_id) == []
 
 
+def closed_a_week_on(site: Site, page: Page, clock: SettableClock, lot_id: UUID,
+                     buyer: Member) -> Member:
+    """Once the buyer's card shows saved: a supplier bids alone, the lot closes and is
+    cleared (the saved card charged off session), and a week on the buyer signs in again
+    and opens the lot's payment section; the supplier."""
+    marketplace = site.accounts.marketplace
+    expect(page.locator("#payment")).to_contain_text(ja("saved"))
+    supplier = site.new_member(roles=("supplier",))
+    bid_alone(marketplace, supplier.organisation_id, lot_id)
+    clock.advance(HOLD_WINDOW + timedelta(days=2))
+    marketplace.close_due_lots()
+    log_in(page, site.base_url, buyer.email)
+    page.goto(f"{site.base_url}/lots/{lot_id}#payment")
+    return supplier
+
+
 def test_a_charge_its_bank_stopped_off_session_is_confirmed_on_the_lot_page_and_taken(
         card_site: tuple[Site, FakeStripe], open_page: Callable[[], Page],
         clock: SettableClock, camera: Camera) -> None:
@@ -160,15 +176,8 @@ def test_a_charge_its_bank_stopped_off_session_is_confirmed_on_the_lot_page_and_
     pay_with(page, "4000 0027 6000 3184")  # a card whose bank asks every time
     page.click("#bank-confirmation button[type=submit]")
     page.locator("[data-fake-stripe-outcome=complete]").click()
-    expect(page.locator("#payment")).to_contain_text(ja("saved"))
-    supplier = site.new_member(roles=("supplier",))
-    bid_alone(marketplace, supplier.organisation_id, lot_id)
-    clock.advance(HOLD_WINDOW + timedelta(days=2))
-    marketplace.close_due_lots()  # charged off session: the bank stops it
+    closed_a_week_on(site, page, clock, lot_id, buyer)  # charged off session: the bank stops it
     stopped = [p for p in marketplace.payments_of_lot(lot_id) if p.purpose is Purpose.CHARGE]
-
-    log_in(page, site.base_url, buyer.email)  # a week on: signed in again
-    page.goto(f"{site.base_url}/lots/{lot_id}#payment")
     confirm = page.locator("#bank-confirmation button[type=submit]")
     expect(confirm).to_have_text(ja("Confirm with your bank"))
     camera.shoot(page, "charge-bank-asks")
@@ -192,14 +201,7 @@ def test_a_buyer_whose_charge_was_declined_pays_what_it_owes_with_another_card(
     buyer = site.new_member(roles=("buyer",))
     page, lot_id, refused = buyer_on_its_lot(site, open_page, hold=False, member=buyer)
     pay_with(page, "4000 0000 0000 0341")  # saved without a fault; its charges are declined
-    expect(page.locator("#payment")).to_contain_text(ja("saved"))
-    supplier = site.new_member(roles=("supplier",))
-    bid_alone(marketplace, supplier.organisation_id, lot_id)
-    clock.advance(HOLD_WINDOW + timedelta(days=2))
-    marketplace.close_due_lots()  # charged off session: declined
-
-    log_in(page, site.base_url, buyer.email)  # a week on: signed in again
-    page.goto(f"{site.base_url}/lots/{lot_id}#payment")
+    supplier = closed_a_week_on(site, page, clock, lot_id, buyer)  # charged: declined
     expect(page.locator("#owed-now")).to_be_visible()
     camera.shoot(page, "owed-after-the-close")
     pay_with(page, "4242 4242 4242 4242")

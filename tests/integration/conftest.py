@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,6 +27,7 @@ from tests.lots_builders import (
 )
 from tests.pages import Site
 from tests.servers import serving
+from tests.stripe_site import stripe_site
 from web.app import create_app
 
 
@@ -142,3 +144,10 @@ def stripe_marketplace(marketplace: Marketplace, fake: FakeStripe) -> Marketplac
 def client(fake: FakeStripe) -> stripe.StripeClient:
     """The real SDK pointed at the fake, retrying twice as an application would."""
     return fake.client(max_network_retries=2)
+
+
+@pytest.fixture
+def card_site(marketplace: Marketplace, fake: FakeStripe, tmp_path: Path) -> Iterator[Site]:
+    """The pages taking cards through the fake Stripe (its Stripe.js and publishable key)."""
+    with stripe_site(marketplace, fake, tmp_path) as site:
+        yield site

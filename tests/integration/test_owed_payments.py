@@ -6,10 +6,8 @@ of a buyer who owes nothing, and the reason is said in the page's language."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -30,17 +28,11 @@ from tests.fake_stripe import (
 )
 from tests.lots_builders import bid_alone, post_need
 from tests.pages import Site, Visitor
-from tests.stripe_site import CLUSTER, stripe_site
+from tests.stripe_site import CLUSTER
 
 ENGLISH = {"Accept-Language": "en"}
 #: 800 kg at the ¥200 tier.
 OWED = 800 * 200
-
-
-@pytest.fixture
-def card_site(marketplace: Marketplace, fake: FakeStripe, tmp_path: Path) -> Iterator[Site]:
-    with stripe_site(marketplace, fake, tmp_path) as site:
-        yield site
 
 
 @dataclass(frozen=True)

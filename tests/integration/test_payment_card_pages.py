@@ -6,8 +6,6 @@ it is may see its client secret or confirm it, and the secret never reaches the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from uuid import UUID
 
 import httpx
@@ -21,15 +19,9 @@ from marketplace.payments import Status
 from tests.fake_stripe import CARD_AUTHENTICATION_REQUIRED, CARD_VISA, FakeStripe
 from tests.fake_stripe.stripe_js import PUBLISHABLE_KEY
 from tests.pages import PASSWORD, Site, Visitor
-from tests.stripe_site import WEBHOOK_SECRET, a_lot_with_my_need, stripe_site
+from tests.stripe_site import WEBHOOK_SECRET, a_lot_with_my_need
 
 EVENTS = event_store_tables("Ledger")["events"]
-
-
-@pytest.fixture
-def card_site(marketplace: Marketplace, fake: FakeStripe, tmp_path: Path) -> Iterator[Site]:
-    with stripe_site(marketplace, fake, tmp_path) as site:
-        yield site
 
 
 def policy(response: httpx.Response) -> dict[str, list[str]]:

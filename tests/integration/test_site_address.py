@@ -6,22 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from marketplace.application import Marketplace
-from marketplace.payments.stripe_adapter import StripePayments
-from tests.fake_stripe import API_KEY, FakeStripe, running_fake_stripe
+from tests.fake_stripe import FakeStripe, running_fake_stripe
 from tests.pages import Site
-from tests.servers import serving
-from tests.stripe_site import WEBHOOK_SECRET, stripe_settings
-from web.app import create_app
+from tests.stripe_site import stripe_site
 
 SITE = "https://kyodo.example.jp"
-HOST = "kyodo.example.jp"
 FORGED = "attacker.example.com"
 
 
@@ -34,16 +29,8 @@ def stripe() -> Iterator[FakeStripe]:
 @pytest.fixture
 def site(marketplace: Marketplace, stripe: FakeStripe, tmp_path: Path) -> Iterator[Site]:
     """The app with its address configured, reached as browsers reach it: by its name."""
-    marketplace.payments = StripePayments(API_KEY, webhook_secret=WEBHOOK_SECRET,
-                                          api_base=stripe.base_url, network_retries=0)
-    settings = replace(stripe_settings(stripe, tmp_path), site_url=SITE)
-    app = create_app(settings=settings, marketplace=marketplace)
-    with serving(app) as base_url:
-        opened = Site(base_url, app.state.accounts, host=HOST)
-        try:
-            yield opened
-        finally:
-            opened.close()
+    with stripe_site(marketplace, stripe, tmp_path, site_url=SITE) as opened:
+        yield opened
 
 
 def test_an_invitation_link_is_on_the_sites_address(site: Site) -> None:
